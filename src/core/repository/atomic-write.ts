@@ -1,0 +1,76 @@
+// Crash-safe file replacement: a reader sees either the old file or the new one, never a torn
+// write. The temp file lives in the same directory so the rename stays on one filesystem (an NFS
+// export included), and the directory is fsynced so the rename itself survives a power loss.
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/** Prefix of every temporary entry the repository creates; cleaned up by `cleanLeftovers`. */
+export const TEMP_PREFIX = ".tmp-";
+
+/** A unique temporary name beside `target` (same directory). */
+export function tempPathBeside(target: string): string {
+  return join(
+    dirname(target),
+    `${TEMP_PREFIX}${basename(target)}-${randomBytes(6).toString("hex")}`,
+  );
+}
+
+/** fsync a directory so that renames and creations inside it are durable. */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, "r");
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some filesystems refuse fsync on a directory handle (EINVAL/EISDIR); the rename is then as
+    // durable as that filesystem makes it, which is all we can do.
+    if (!isCode(error, "EINVAL") && !isCode(error, "EISDIR")) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync one file by path. */
+export async function fsyncFile(path: string): Promise<void> {
+  const handle = await fs.open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Write `data` to `target` atomically: temp file, fsync, rename, fsync the directory. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempPathBeside(target);
+  const handle = await fs.open(temp, "wx", 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDirectory(dirname(target));
+}
+
+/** True when `error` is a Node system error with this `code`. */
+export function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** Whether a path exists (any kind of entry). */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+export {
+  fsyncDirectory,
+  fsyncFile,
+  isCode,
+  pathExists,
+  tempPathBeside,
+  TEMP_PREFIX,
+  writeFileAtomic,
+} from "./atomic-write";
+export { cleanLeftovers } from "./cleanup";
+export {
+  CURRENT_SCHEMA_VERSION,
+  CurrentPointerError,
+  formatCurrentPointer,
+  parseCurrentPointer,
+  readCurrentPointer,
+  writeCurrentPointer,
+} from "./current-pointer";
+export type { CommittedPointer, VerificationSummary } from "./current-pointer";
+export { appendHistory, readHistoryFile } from "./history";
+export type { AttemptOutcome, HistoryEntry } from "./history";
+export {
+  compactUtc,
+  CONFIG_FILE,
+  CURRENT_FILE,
+  HISTORY_FILE,
+  isStagingModelName,
+  isValidVersion,
+  LOCK_FILE,
+  MANIFEST_FILE,
+  modelPaths,
+  quarantineName,
+  STAGING_SUFFIX,
+  stagingModelName,
+} from "./layout";
+export type { ModelPaths } from "./layout";
+export { acquireLock, isPidAlive, readLock } from "./lock";
+export type { LockHandle, LockOptions, LockRecord } from "./lock";
+export {
+  materializeVersion,
+  PRIMARY_FILE,
+  readManifest,
+  sha256File,
+  verifyVersionDir,
+} from "./materialize";
+export type { FetchInto, ManifestFile, MaterializeResult, VersionManifest } from "./materialize";
+export { quarantineCandidate } from "./quarantine";
