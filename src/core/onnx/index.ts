@@ -1,0 +1,8 @@
+export { onnxElementTypeCode, onnxElementTypeName, type OnnxElementType } from "./element-types";
+export { onnxModelProto } from "./onnx-schema";
+export {
+  InvalidOnnxModelError,
+  readOnnxSignature,
+  type OnnxSignature,
+  type TensorSignature,
+} from "./read-signature";
