@@ -31,3 +31,9 @@ export { buildDashboard, dashboardUid, type Dashboard, type DashboardPanel } fro
 export { buildChartValues } from "./chart-values";
 export { observabilityInputFromConfig } from "./from-stack-config";
 export { WEBHOOK_SECRET_KEYS, alertmanagerSecretPath } from "../config/observability";
+export {
+  RENDERED_FILE_NAMES,
+  renderObservabilityFiles,
+  toYaml,
+  type RenderedFileName,
+} from "./render-files";
