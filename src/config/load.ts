@@ -1,0 +1,71 @@
+// The ONLY place that reads Pulumi config. Non-secret keys are parsed through the schema (so a
+// typo or a bad value stops `pulumi preview` with a message naming the key); secret keys are read
+// only as secret Outputs and never enter the typed config object.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "./errors";
+import { decodeConfigValue, parseStackConfig } from "./parse";
+import { SECRET_KEYS, type SecretKey, type StackConfig } from "./schema";
+
+/** The stack's secrets as secret Outputs: pass them only into Kubernetes Secret `stringData`. */
+export interface StackSecrets {
+  readonly slackWebhookUrl: pulumi.Output<string>;
+  readonly tritonApiKey: pulumi.Output<string>;
+  readonly pagerRoutingKey?: pulumi.Output<string>;
+  readonly mlflowTrackingToken?: pulumi.Output<string>;
+  readonly mlflowTrackingPassword?: pulumi.Output<string>;
+  readonly nfsSshPrivateKey?: pulumi.Output<string>;
+}
+
+export interface LoadedStack {
+  readonly config: StackConfig;
+  readonly secrets: StackSecrets;
+}
+
+/** The command that sets a missing secret, exactly as an operator would type it. */
+export function setSecretCommand(key: string, stack: string): string {
+  return `pulumi config set --secret ${key} <value> --stack ${stack}`;
+}
+
+/** Reads and validates the current stack's config. Throws ConfigError listing every problem. */
+export function loadStackConfig(): LoadedStack {
+  const project = pulumi.getProject();
+  const stack = pulumi.getStack();
+  const prefix = `${project}:`;
+  const secretKeys = Object.keys(SECRET_KEYS);
+
+  // allConfig (not per-key reads) so that a misspelt key is reported instead of silently ignored.
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (secretKeys.includes(key)) continue;
+    raw[key] = decodeConfigValue(text);
+  }
+
+  const lines: string[] = [];
+  let config: StackConfig | undefined;
+  try {
+    config = parseStackConfig(raw, `stack ${stack}`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    lines.push(...e.lines);
+  }
+
+  const cfg = new pulumi.Config(project);
+  const secrets: Partial<Record<SecretKey, pulumi.Output<string>>> = {};
+  for (const key of secretKeys as SecretKey[]) {
+    const value = cfg.getSecret(key);
+    if (value !== undefined) secrets[key] = value;
+    else if (SECRET_KEYS[key].required) {
+      lines.push(`${key}: missing secret, set it with: ${setSecretCommand(key, stack)}`);
+    }
+  }
+  if (config?.alerting.pager.enabled && secrets.pagerRoutingKey === undefined) {
+    lines.push(
+      `pagerRoutingKey: missing secret (alerting.pager.enabled is true), set it with: ${setSecretCommand("pagerRoutingKey", stack)}`,
+    );
+  }
+
+  if (lines.length > 0 || config === undefined) throw new ConfigError(`stack ${stack}`, lines);
+  return { config, secrets: secrets as StackSecrets };
+}
