@@ -1,0 +1,589 @@
+import { mkdir, open } from "node:fs/promises";
+import { join } from "node:path";
+import type { Agent } from "undici";
+import {
+  createDispatcher,
+  HttpClient,
+  redactUrl,
+  resolveRetryPolicy,
+  systemClock,
+  type Clock,
+  type RetryPolicy,
+} from "../http";
+import {
+  modelVersionFileSource,
+  proxiedSource,
+  runFileSource,
+  type ArtifactEntry,
+  type ArtifactSource,
+} from "./artifact-sources";
+import { joinArtifactPath, parseArtifactUri } from "./artifact-uri";
+import { downloadFile, type DownloadedFile, type DownloadProgress } from "./download";
+import { isStatus, MlflowError, serverSaid } from "./errors";
+import { LOCAL_MODEL_FILE, planModelFiles } from "./model-files";
+import { authorizationHeader, type DownloadEndpoint, type MlflowClientOptions } from "./options";
+import { mlflowSchemas, parseResponse, type RawModelVersion } from "./schemas";
+
+/** A model version the deployment can use: READY, with everything needed to find its files. JSON-safe. */
+export interface ResolvedModelVersion {
+  name: string;
+  /** MLflow version number as a string ("13"). */
+  version: string;
+  /** The run that produced it; "" when the version has none (MLflow 3 model without a run). */
+  runId: string;
+  /** The `source` the version was registered with (`models:/m-…`, `mlflow-artifacts:/…`, `runs:/…`). */
+  source: string;
+  status: string;
+  tags: Record<string, string>;
+  /** MLflow 3 LoggedModel id (`m-<hex>`). */
+  modelId?: string;
+  /** All aliases pointing at this version. */
+  aliases: string[];
+  /** The alias it was resolved through, when resolved by alias. */
+  resolvedAlias?: string;
+}
+
+export type VersionSelector = { alias: string } | { version: string | number };
+
+export interface DownloadModelOptions {
+  onProgress?: (progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface DownloadModelResult {
+  /** Every file written, `model.onnx` first; paths relative to the target directory. */
+  files: DownloadedFile[];
+  totalBytes: number;
+  /** sha256 of `model.onnx` (what a version's sha256 tag covers). */
+  modelSha256: string;
+  /** The version's download URI (`get-download-uri`). */
+  artifactUri: string;
+  /** How the files were fetched, for logs. */
+  via: string;
+}
+
+export interface ListArtifactsOptions {
+  /** Descend into directories (default true). */
+  recursive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Tags that carry the expected sha256 of model.onnx (a tool convention: MLflow has no checksum, mlflow-contract.md §8). */
+export const SHA256_TAGS = ["sha256", "onnx_sha256"] as const;
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const MAX_URI_HOPS = 4;
+
+interface SourceContext {
+  name?: string;
+  version?: string;
+  runId?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * MLflow Tracking / Model Registry REST client for what a deployment needs: alias or version →
+ * READY model version → its files, streamed to disk and verified.
+ */
+export class MlflowClient {
+  /** The tracking URI, redacted (safe to log). */
+  readonly trackingUri: string;
+  private readonly http: HttpClient;
+  private readonly agent: Agent | undefined;
+  private readonly trackingUrl: URL;
+  private readonly clock: Clock;
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly fileAttempts: number;
+  private readonly downloadEndpoint: DownloadEndpoint;
+
+  constructor(options: MlflowClientOptions) {
+    this.trackingUrl = new URL(options.trackingUri);
+    this.trackingUri = redactUrl(this.trackingUrl);
+    this.clock = options.clock ?? systemClock();
+    this.retry = resolveRetryPolicy(options.retry);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.fileAttempts = options.fileAttempts ?? 3;
+    this.downloadEndpoint = options.downloadEndpoint ?? "auto";
+    const needsAgent =
+      options.tls !== undefined &&
+      Object.values(options.tls).some((v) => v !== undefined && v !== false);
+    this.agent = needsAgent ? createDispatcher({ tls: options.tls }) : undefined;
+    this.http = new HttpClient({
+      baseUrl: options.trackingUri,
+      headers: authorizationHeader(options.auth),
+      dispatcher: this.agent,
+      timeoutMs: this.timeoutMs,
+      retry: this.retry,
+      clock: this.clock,
+      onRetry: options.onRetry,
+    });
+  }
+
+  /** Releases pooled connections. */
+  async close(): Promise<void> {
+    await this.agent?.close();
+  }
+
+  /**
+   * Resolves an alias or a version number to a READY model version. Missing models, aliases and
+   * versions, and versions still registering or failed, are MlflowErrors with a message that names them.
+   */
+  async resolveVersion(
+    registeredModel: string,
+    selector: VersionSelector,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ResolvedModelVersion> {
+    let raw: RawModelVersion;
+    let alias: string | undefined;
+    if ("alias" in selector) {
+      alias = selector.alias;
+      raw = await this.getByAlias(registeredModel, alias, options.signal);
+    } else {
+      raw = await this.getModelVersionRaw(
+        registeredModel,
+        String(selector.version),
+        options.signal,
+      );
+    }
+    const resolved = toResolved(raw, alias);
+    const label = `model version ${resolved.name}/${resolved.version}${alias ? ` (alias "${alias}")` : ""}`;
+    if (resolved.status === "PENDING_REGISTRATION") {
+      throw new MlflowError(
+        "VERSION_NOT_READY",
+        `${label} is PENDING_REGISTRATION: the registry has not finished creating it; retry once it is READY`,
+      );
+    }
+    if (resolved.status !== "READY") {
+      const why = raw.status_message ? `: ${raw.status_message}` : "";
+      throw new MlflowError(
+        "VERSION_NOT_READY",
+        `${label} is ${resolved.status || "without a status"}, not READY${why}`,
+      );
+    }
+    return resolved;
+  }
+
+  /** `GET model-versions/get-download-uri`: where the version's files are (MLflow 2 run artifacts or MLflow 3 `models:/m-…`). */
+  async getDownloadUri(name: string, version: string, signal?: AbortSignal): Promise<string> {
+    try {
+      const res = await this.http.json({
+        method: "GET",
+        path: "/api/2.0/mlflow/model-versions/get-download-uri",
+        query: { name, version },
+        signal,
+      });
+      return parseResponse(
+        mlflowSchemas().downloadUriResponse,
+        res.body,
+        `the download URI of ${name}/${version}`,
+      ).artifact_uri;
+    } catch (err) {
+      throw this.versionError(err, name, version);
+    }
+  }
+
+  /**
+   * Lists an artifact URI (recursively by default). Paths are relative to `uri`; directories are
+   * included with `isDir: true`.
+   */
+  async listArtifacts(uri: string, options: ListArtifactsOptions = {}): Promise<ArtifactEntry[]> {
+    const source = await this.sourceFor(uri, { signal: options.signal });
+    return this.listFrom(source, "", options.recursive ?? true, options.signal);
+  }
+
+  /**
+   * Streams the ONNX model (`model.onnx` or the only `*.onnx`, saved as `model.onnx`) and the
+   * files beside it that it may reference (external data) into `targetDir`, which is created.
+   * Each file is checked against the listed size, hashed while streaming and fsynced; a reset or a
+   * short body restarts that file. A `sha256`/`onnx_sha256` tag on the version must match model.onnx.
+   */
+  async downloadModel(
+    resolved: ResolvedModelVersion,
+    targetDir: string,
+    options: DownloadModelOptions = {},
+  ): Promise<DownloadModelResult> {
+    const expectedSha256 = expectedDigest(resolved);
+    const artifactUri = await this.getDownloadUri(resolved.name, resolved.version, options.signal);
+    const source = await this.sourceFor(artifactUri, {
+      name: resolved.name,
+      version: resolved.version,
+      runId: resolved.runId || undefined,
+      signal: options.signal,
+    });
+    const where = `model version ${resolved.name}/${resolved.version} (${artifactUri})`;
+    const plan = planModelFiles(await source.list("", options.signal), where);
+    const todo = [
+      { entry: plan.model, local: LOCAL_MODEL_FILE },
+      ...plan.companions.map((entry) => ({ entry, local: entry.path })),
+    ];
+
+    await mkdir(targetDir, { recursive: true });
+    const files: DownloadedFile[] = [];
+    for (const [i, item] of todo.entries()) {
+      files.push(
+        await downloadFile({
+          http: this.http,
+          source,
+          remotePath: item.entry.path,
+          localPath: join(targetDir, item.local),
+          name: item.local,
+          expectedSize: item.entry.sizeBytes,
+          ...(i === 0 && expectedSha256 ? { expectedSha256 } : {}),
+          fileIndex: i + 1,
+          fileCount: todo.length,
+          attempts: this.fileAttempts,
+          retry: this.retry,
+          clock: this.clock,
+          timeoutMs: this.timeoutMs,
+          signal: options.signal,
+          onProgress: options.onProgress,
+        }),
+      );
+    }
+    await fsyncDir(targetDir);
+    const model = files[0];
+    if (model === undefined) throw new Error("unreachable: the model file is always planned first");
+    return {
+      files,
+      totalBytes: files.reduce((sum, f) => sum + f.sizeBytes, 0),
+      modelSha256: model.sha256,
+      artifactUri,
+      via: source.description,
+    };
+  }
+
+  private async getByAlias(
+    name: string,
+    alias: string,
+    signal?: AbortSignal,
+  ): Promise<RawModelVersion> {
+    try {
+      const res = await this.http.json({
+        method: "GET",
+        path: "/api/2.0/mlflow/registered-models/alias",
+        query: { name, alias },
+        signal,
+      });
+      return parseResponse(
+        mlflowSchemas().modelVersionResponse,
+        res.body,
+        `alias "${alias}" of ${name}`,
+      ).model_version;
+    } catch (err) {
+      if (isStatus(err, 404)) {
+        throw new MlflowError(
+          "MODEL_NOT_FOUND",
+          `registered model "${name}" does not exist in MLflow at ${this.trackingUri} (${serverSaid(err)})`,
+          err,
+        );
+      }
+      if (
+        isStatus(err, 400, "INVALID_PARAMETER_VALUE") &&
+        /alias .* not found/i.test(err.serverMessage ?? "")
+      ) {
+        // SQL and file stores give this same answer when the model itself is missing (mlflow-contract.md §4).
+        const aliases = await this.registeredModelAliases(name, signal);
+        if (aliases === "missing") {
+          throw new MlflowError(
+            "MODEL_NOT_FOUND",
+            `registered model "${name}" does not exist in MLflow at ${this.trackingUri} (looking up alias "${alias}": ${serverSaid(err)})`,
+            err,
+          );
+        }
+        const known =
+          aliases === undefined
+            ? ""
+            : aliases.length === 0
+              ? "; the model has no aliases"
+              : `; its aliases are ${aliases.map((a) => `${a.alias}→${a.version}`).join(", ")}`;
+        throw new MlflowError(
+          "ALIAS_NOT_FOUND",
+          `registered model "${name}" has no alias "${alias}"${known} (MLflow: ${serverSaid(err)})`,
+          err,
+        );
+      }
+      if (isStatus(err, 400)) {
+        throw new MlflowError(
+          "REQUEST_FAILED",
+          `MLflow rejected alias "${alias}" of registered model "${name}": ${serverSaid(err)}`,
+          err,
+        );
+      }
+      throw this.wrap(err, `resolving alias "${alias}" of registered model "${name}"`);
+    }
+  }
+
+  /** The model's aliases, "missing" when the model does not exist, undefined when that cannot be told. */
+  private async registeredModelAliases(
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<{ alias: string; version: string }[] | "missing" | undefined> {
+    try {
+      const res = await this.http.json({
+        method: "GET",
+        path: "/api/2.0/mlflow/registered-models/get",
+        query: { name },
+        signal,
+      });
+      return parseResponse(
+        mlflowSchemas().registeredModelResponse,
+        res.body,
+        `registered model ${name}`,
+      ).registered_model.aliases;
+    } catch (err) {
+      if (isStatus(err, 404)) return "missing";
+      return undefined;
+    }
+  }
+
+  private async getModelVersionRaw(
+    name: string,
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<RawModelVersion> {
+    if (!/^\d+$/.test(version)) {
+      throw new MlflowError(
+        "REQUEST_FAILED",
+        `model version "${version}" of "${name}" is not a version number; expected digits such as "3"`,
+      );
+    }
+    try {
+      const res = await this.http.json({
+        method: "GET",
+        path: "/api/2.0/mlflow/model-versions/get",
+        query: { name, version },
+        signal,
+      });
+      return parseResponse(
+        mlflowSchemas().modelVersionResponse,
+        res.body,
+        `model version ${name}/${version}`,
+      ).model_version;
+    } catch (err) {
+      throw this.versionError(err, name, version);
+    }
+  }
+
+  private versionError(err: unknown, name: string, version: string): Error {
+    if (isStatus(err, 404)) {
+      const modelMissing = /Registered Model/i.test(err.serverMessage ?? "");
+      return new MlflowError(
+        modelMissing ? "MODEL_NOT_FOUND" : "VERSION_NOT_FOUND",
+        modelMissing
+          ? `registered model "${name}" does not exist in MLflow at ${this.trackingUri} (${serverSaid(err)})`
+          : `registered model "${name}" has no version ${version} (${serverSaid(err)})`,
+        err,
+      );
+    }
+    return this.wrap(err, `reading model version ${name}/${version}`);
+  }
+
+  private wrap(err: unknown, doing: string): Error {
+    if (err instanceof MlflowError) return err;
+    if (err instanceof Error && err.name === "AbortError") return err;
+    return new MlflowError("REQUEST_FAILED", `${doing} failed: ${serverSaid(err)}`, err);
+  }
+
+  private async listFrom(
+    source: ArtifactSource,
+    dir: string,
+    recursive: boolean,
+    signal?: AbortSignal,
+  ): Promise<ArtifactEntry[]> {
+    const out: ArtifactEntry[] = [];
+    for (const entry of await source.list(dir, signal)) {
+      out.push(entry);
+      if (recursive && entry.isDir) {
+        out.push(...(await this.listFrom(source, entry.path, true, signal)));
+      }
+    }
+    return out;
+  }
+
+  /** Follows `runs:/`, `models:/` indirections to a concrete URI and picks how to list and fetch it. */
+  private async sourceFor(uri: string, ctx: SourceContext, hops = 0): Promise<ArtifactSource> {
+    if (hops > MAX_URI_HOPS) {
+      throw new MlflowError(
+        "UNSUPPORTED_ARTIFACT_URI",
+        `artifact URI ${uri} does not resolve after ${MAX_URI_HOPS} indirections`,
+      );
+    }
+    const parsed = parseArtifactUri(uri);
+    switch (parsed.kind) {
+      case "run": {
+        const root = await this.runArtifactRoot(parsed.runId, ctx.signal);
+        return this.sourceFor(
+          joinUri(root, parsed.path),
+          { ...ctx, runId: parsed.runId },
+          hops + 1,
+        );
+      }
+      case "logged-model": {
+        const res = await this.http
+          .json({
+            method: "GET",
+            path: `/api/2.0/mlflow/logged-models/${encodeURIComponent(parsed.modelId)}`,
+            signal: ctx.signal,
+          })
+          .catch((err: unknown) => {
+            throw this.wrap(err, `reading logged model ${parsed.modelId}`);
+          });
+        const root = parseResponse(
+          mlflowSchemas().loggedModelResponse,
+          res.body,
+          `logged model ${parsed.modelId}`,
+        ).model.info.artifact_uri;
+        return this.sourceFor(root, ctx, hops + 1);
+      }
+      case "registered-model":
+        return this.sourceFor(
+          await this.getDownloadUri(parsed.name, parsed.version, ctx.signal),
+          ctx,
+          hops + 1,
+        );
+      case "proxied":
+      case "external":
+        return this.concreteSource(uri, parsed, ctx);
+    }
+  }
+
+  private async concreteSource(
+    uri: string,
+    parsed: ReturnType<typeof parseArtifactUri> & { kind: "proxied" | "external" },
+    ctx: SourceContext,
+  ): Promise<ArtifactSource> {
+    const proxied =
+      parsed.kind === "proxied"
+        ? proxiedSource(this.http, {
+            uri,
+            rootPath: parsed.path,
+            endpointUrl: this.proxyEndpoint(parsed.host),
+          })
+        : undefined;
+    if (this.downloadEndpoint !== "get-artifact") {
+      if (proxied) return proxied;
+      if (this.downloadEndpoint === "mlflow-artifacts") {
+        throw new MlflowError(
+          "UNSUPPORTED_ARTIFACT_URI",
+          `artifact URI ${uri} is not served by the MLflow artifact proxy (only mlflow-artifacts:/ URIs are); downloadEndpoint "mlflow-artifacts" cannot fetch it`,
+        );
+      }
+      throw unsupported(uri, parsed.kind === "external" ? parsed.scheme : "mlflow-artifacts");
+    }
+    // get-artifact: files under the run's artifact root go through /get-artifact; other files of a
+    // model version (MLflow 3 models live outside the run) through /model-versions/get-artifact.
+    if (ctx.runId) {
+      const root = await this.runArtifactRoot(ctx.runId, ctx.signal);
+      const rel = relativeTo(root, uri);
+      if (rel !== undefined) {
+        return runFileSource(this.http, { uri, runId: ctx.runId, rootPath: rel });
+      }
+    }
+    if (proxied && ctx.name && ctx.version) {
+      return modelVersionFileSource({
+        uri,
+        name: ctx.name,
+        version: ctx.version,
+        list: (dir, signal) => proxied.list(dir, signal),
+        via: "through the artifact proxy",
+      });
+    }
+    if (proxied) return proxied;
+    throw unsupported(
+      uri,
+      parsed.kind === "external" ? parsed.scheme : "mlflow-artifacts",
+      ctx.runId,
+    );
+  }
+
+  private proxyEndpoint(host: string | undefined): string | undefined {
+    if (host === undefined || host === this.trackingUrl.host) return undefined;
+    const prefix = this.trackingUrl.pathname.replace(/\/+$/, "");
+    return `${this.trackingUrl.protocol}//${host}${prefix}/api/2.0/mlflow-artifacts/artifacts`;
+  }
+
+  private async runArtifactRoot(runId: string, signal?: AbortSignal): Promise<string> {
+    try {
+      const res = await this.http.json({
+        method: "GET",
+        path: "/api/2.0/mlflow/runs/get",
+        query: { run_id: runId },
+        signal,
+      });
+      return parseResponse(mlflowSchemas().runResponse, res.body, `run ${runId}`).run.info
+        .artifact_uri;
+    } catch (err) {
+      throw this.wrap(err, `reading run ${runId}`);
+    }
+  }
+}
+
+function unsupported(uri: string, scheme: string, runId?: string): MlflowError {
+  const why =
+    scheme === "mlflow-artifacts"
+      ? ""
+      : ` The MLflow server only proxies mlflow-artifacts:/ URIs (it runs with --no-serve-artifacts or a non-proxied --default-artifact-root), and this client holds no ${scheme} credentials: it downloads only through the tracking server.`;
+  const hint = runId
+    ? ` The files are not under run ${runId}'s artifact root, so /get-artifact cannot serve them either.`
+    : ` Set downloadEndpoint "get-artifact" to let the server read files under the run's artifact root with its own credentials, or serve artifacts through the proxy (--serve-artifacts).`;
+  return new MlflowError(
+    "UNSUPPORTED_ARTIFACT_URI",
+    `cannot download artifacts from ${uri}: ${scheme}:// URIs are not supported.${why}${hint}`,
+  );
+}
+
+function toResolved(raw: RawModelVersion, alias: string | undefined): ResolvedModelVersion {
+  const tags: Record<string, string> = {};
+  for (const t of raw.tags) tags[t.key] = t.value;
+  return {
+    name: raw.name,
+    version: raw.version,
+    runId: raw.run_id,
+    source: raw.source,
+    status: raw.status ?? "",
+    tags,
+    ...(raw.model_id ? { modelId: raw.model_id } : {}),
+    aliases: raw.aliases,
+    ...(alias !== undefined ? { resolvedAlias: alias } : {}),
+  };
+}
+
+function expectedDigest(
+  resolved: ResolvedModelVersion,
+): { value: string; tag: string } | undefined {
+  for (const tag of SHA256_TAGS) {
+    const value = resolved.tags[tag];
+    if (value === undefined) continue;
+    const normalized = value.trim().toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(normalized)) {
+      throw new MlflowError(
+        "SHA256_MISMATCH",
+        `model version ${resolved.name}/${resolved.version} has a "${tag}" tag "${value}" that is not a sha256 hex digest (64 hex characters)`,
+      );
+    }
+    return { value: normalized, tag };
+  }
+  return undefined;
+}
+
+function joinUri(root: string, path: string): string {
+  return path === "" ? root : `${root.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+}
+
+/** `uri` relative to `root` when it lies under it ("" for the root itself). */
+function relativeTo(root: string, uri: string): string | undefined {
+  const r = root.replace(/\/+$/, "");
+  const u = uri.replace(/\/+$/, "");
+  if (u === r) return "";
+  return u.startsWith(`${r}/`) ? joinArtifactPath(u.slice(r.length + 1)) : undefined;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,214 @@
+// Streaming one artifact file to disk: constant memory, sha256 computed on the way, size checked
+// against the listing, fsynced, and only then renamed from `<name>.part` to `<name>`. A reset or
+// a short body starts the file over (MLflow downloads often have no Content-Length, so a cut
+// connection looks like a normal end: mlflow-contract.md §2.4).
+import { createHash } from "node:crypto";
+import { open, rename, rm } from "node:fs/promises";
+import {
+  backoffDelayMs,
+  firstHeader,
+  HttpError,
+  type Clock,
+  type HttpClient,
+  type RetryPolicy,
+} from "../http";
+import type { ArtifactSource } from "./artifact-sources";
+import { MlflowError, serverSaid } from "./errors";
+
+/** Progress of one file, reported while it streams (throttled) and once when it completes. */
+export interface DownloadProgress {
+  /** Local path relative to the target directory. */
+  file: string;
+  /** 1-based position of this file among `fileCount`. */
+  fileIndex: number;
+  fileCount: number;
+  bytes: number;
+  /** Expected size from the listing (or Content-Length), when known. */
+  total: number | undefined;
+  /** Average rate of this attempt so far. */
+  bytesPerSecond: number;
+  /** Seconds left at the current rate; undefined when the total or the rate is unknown. */
+  etaSeconds: number | undefined;
+  /** Which attempt of this file (a reset starts the file over). */
+  attempt: number;
+  done: boolean;
+}
+
+export interface DownloadedFile {
+  /** Relative to the target directory. */
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+export interface FileDownloadArgs {
+  http: HttpClient;
+  source: ArtifactSource;
+  remotePath: string;
+  localPath: string;
+  /** Relative local name, for progress and messages. */
+  name: string;
+  expectedSize: number | undefined;
+  expectedSha256?: { value: string; tag: string };
+  fileIndex: number;
+  fileCount: number;
+  attempts: number;
+  retry: RetryPolicy;
+  clock: Clock;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Downloads one file with whole-file retries; returns its size and digest. */
+export async function downloadFile(args: FileDownloadArgs): Promise<DownloadedFile> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= args.attempts; attempt++) {
+    try {
+      return await downloadOnce(args, attempt);
+    } catch (err) {
+      await rm(`${args.localPath}.part`, { force: true });
+      if (args.signal?.aborted) throw err;
+      if (!isRetryableDownloadFailure(err)) {
+        if (err instanceof MlflowError) throw err;
+        throw new MlflowError(
+          "DOWNLOAD_FAILED",
+          `downloading ${args.remotePath} from ${args.source.description} failed: ${serverSaid(err)}`,
+          err,
+        );
+      }
+      lastError = err;
+      if (attempt < args.attempts) {
+        await args.clock.sleep(
+          backoffDelayMs(attempt, args.retry, () => args.clock.random()),
+          args.signal,
+        );
+      }
+    }
+  }
+  const tries = `after ${args.attempts} attempt${args.attempts === 1 ? "" : "s"}`;
+  if (lastError instanceof MlflowError) {
+    throw new MlflowError(lastError.code, `${lastError.message} (${tries})`, lastError);
+  }
+  // undici ends a body shorter than its Content-Length with this code: a truncation too.
+  const lengthMismatch =
+    lastError instanceof HttpError &&
+    (lastError.cause as { code?: unknown } | undefined)?.code ===
+      "UND_ERR_RES_CONTENT_LENGTH_MISMATCH";
+  throw new MlflowError(
+    lengthMismatch ? "TRUNCATED" : "DOWNLOAD_FAILED",
+    `downloading ${args.remotePath} from ${args.source.description} failed ${tries}: ${serverSaid(lastError)}`,
+    lastError,
+  );
+}
+
+/** Transport failures and short bodies are worth starting over; a wrong size or digest is not. */
+function isRetryableDownloadFailure(err: unknown): boolean {
+  if (err instanceof MlflowError) return err.code === "TRUNCATED";
+  return err instanceof HttpError && (err.kind === "network" || err.kind === "timeout");
+}
+
+async function downloadOnce(args: FileDownloadArgs, attempt: number): Promise<DownloadedFile> {
+  const part = `${args.localPath}.part`;
+  const handle = await open(part, "w");
+  const hash = createHash("sha256");
+  let bytes = 0;
+  let closed = false;
+  try {
+    await args.http.stream(
+      { ...args.source.fileCall(args.remotePath), timeoutMs: args.timeoutMs, signal: args.signal },
+      async (res) => {
+        const lengthHeader = firstHeader(res.headers, "content-length");
+        const contentLength = lengthHeader === undefined ? undefined : Number(lengthHeader);
+        if (
+          args.expectedSize !== undefined &&
+          contentLength !== undefined &&
+          Number.isFinite(contentLength) &&
+          contentLength !== args.expectedSize
+        ) {
+          throw new MlflowError(
+            "SIZE_MISMATCH",
+            `${args.remotePath}: the listing says ${args.expectedSize} bytes but the server sends Content-Length ${contentLength} (${args.source.description})`,
+          );
+        }
+        const total =
+          args.expectedSize ?? (Number.isFinite(contentLength) ? contentLength : undefined);
+        const started = args.clock.now();
+        let lastReport = started;
+        const report = (done: boolean) => {
+          if (!args.onProgress) return;
+          const elapsedS = Math.max(args.clock.now() - started, 1) / 1000;
+          const rate = bytes / elapsedS;
+          args.onProgress({
+            file: args.name,
+            fileIndex: args.fileIndex,
+            fileCount: args.fileCount,
+            bytes,
+            total,
+            bytesPerSecond: rate,
+            etaSeconds:
+              total !== undefined && rate > 0 ? Math.max(total - bytes, 0) / rate : undefined,
+            attempt,
+            done,
+          });
+        };
+        for await (const chunk of res.body) {
+          bytes += chunk.byteLength;
+          if (args.expectedSize !== undefined && bytes > args.expectedSize) {
+            throw new MlflowError(
+              "SIZE_MISMATCH",
+              `${args.remotePath}: the server sent more than the ${args.expectedSize} bytes the listing gives (${args.source.description})`,
+            );
+          }
+          hash.update(chunk);
+          await writeAll(handle, chunk);
+          const now = args.clock.now();
+          if (now - lastReport >= PROGRESS_INTERVAL_MS) {
+            lastReport = now;
+            report(false);
+          }
+        }
+        if (args.expectedSize !== undefined && bytes < args.expectedSize) {
+          throw new MlflowError(
+            "TRUNCATED",
+            `${args.remotePath}: the body ended after ${bytes} of ${args.expectedSize} bytes (truncated download from ${args.source.description})`,
+          );
+        }
+        if (contentLength !== undefined && bytes !== contentLength) {
+          throw new MlflowError(
+            "TRUNCATED",
+            `${args.remotePath}: the body ended after ${bytes} of ${contentLength} bytes (Content-Length)`,
+          );
+        }
+        report(true);
+      },
+    );
+    await handle.sync();
+    await handle.close();
+    closed = true;
+    const sha256 = hash.digest("hex");
+    if (args.expectedSha256 && sha256 !== args.expectedSha256.value) {
+      throw new MlflowError(
+        "SHA256_MISMATCH",
+        `${args.remotePath}: sha256 is ${sha256} but the model version's "${args.expectedSha256.tag}" tag says ${args.expectedSha256.value}`,
+      );
+    }
+    await rename(part, args.localPath);
+    return { path: args.name, sizeBytes: bytes, sha256 };
+  } finally {
+    if (!closed) await handle.close().catch(() => undefined);
+  }
+}
+
+async function writeAll(
+  handle: Awaited<ReturnType<typeof open>>,
+  chunk: Uint8Array,
+): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
