@@ -1,3 +1,5 @@
+import type { DeploymentResult } from "./transaction/result";
+
 // Errors of the deployment core. Plain classes with public fields (no `#private`): the dynamic
 // provider host may serialise code that references them.
 
@@ -47,6 +49,8 @@ export class DeploymentError extends Error {
   readonly rollbackFailed: boolean;
   /** The reason the rollback failed, when it did. */
   readonly rollbackError: string | undefined;
+  /** The structured record of the attempt (outcome rolled_back or rollback_failed). */
+  readonly result: DeploymentResult | undefined;
 
   constructor(args: {
     model: string;
@@ -56,11 +60,16 @@ export class DeploymentError extends Error {
     serving: ServingState;
     rollbackFailed: boolean;
     rollbackError?: string;
+    /** False when the attempt failed before it changed anything (lock, snapshot). */
+    rolledBack?: boolean;
+    result?: DeploymentResult;
   }) {
     const reason = errorMessage(args.cause);
     const rollback = args.rollbackFailed
       ? `rollback FAILED (${args.rollbackError ?? "unknown reason"}); ${describeServing(args.serving)}`
-      : `rolled back; ${describeServing(args.serving)}`;
+      : args.rolledBack === false
+        ? `nothing was changed; ${describeServing(args.serving)}`
+        : `rolled back; ${describeServing(args.serving)}`;
     super(
       `deploy of model '${args.model}' version ${args.version} failed at step '${args.step}': ${reason} — ${rollback}`,
     );
@@ -70,6 +79,7 @@ export class DeploymentError extends Error {
     this.serving = args.serving;
     this.rollbackFailed = args.rollbackFailed;
     this.rollbackError = args.rollbackError;
+    this.result = args.result;
   }
 }
 

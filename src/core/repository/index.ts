@@ -21,6 +21,7 @@ export { appendHistory, readHistoryFile } from "./history";
 export type { AttemptOutcome, HistoryEntry } from "./history";
 export {
   compactUtc,
+  COMMITTED_CONFIG_FILE,
   CONFIG_FILE,
   CURRENT_FILE,
   HISTORY_FILE,
@@ -37,6 +38,7 @@ export type { ModelPaths } from "./layout";
 export { acquireLock, isPidAlive, readLock } from "./lock";
 export type { LockHandle, LockOptions, LockRecord } from "./lock";
 export {
+  MaterializeError,
   materializeVersion,
   PRIMARY_FILE,
   readManifest,

@@ -7,6 +7,11 @@ import { join } from "node:path";
 export const CURRENT_FILE = "current.json";
 export const CONFIG_FILE = "config.pbtxt";
 export const HISTORY_FILE = "history.jsonl";
+/**
+ * The protobuf-JSON config the committed version was loaded with. Rollback reloads with it: a
+ * plain load does not revert a config override to config.pbtxt (triton-contract.md §1.8).
+ */
+export const COMMITTED_CONFIG_FILE = "committed-config.json";
 export const LOCK_FILE = ".deploy.lock";
 /** Written inside each version directory before it is renamed into place: files, sizes, sha256. */
 export const MANIFEST_FILE = ".manifest.json";
@@ -39,6 +44,7 @@ export interface ModelPaths {
   current: string;
   config: string;
   history: string;
+  committedConfig: string;
   lock: string;
   stagingModel: string;
   stagingDir: string;
@@ -55,6 +61,7 @@ export function modelPaths(root: string, model: string): ModelPaths {
     current: join(modelDir, CURRENT_FILE),
     config: join(modelDir, CONFIG_FILE),
     history: join(modelDir, HISTORY_FILE),
+    committedConfig: join(modelDir, COMMITTED_CONFIG_FILE),
     lock: join(modelDir, LOCK_FILE),
     stagingModel,
     stagingDir: join(root, stagingModel),

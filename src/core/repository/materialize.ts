@@ -95,8 +95,22 @@ export async function materializeVersion(args: {
     await fsyncDirectory(dirname(args.target));
     return { dir: args.target, manifest, reused: false };
   } catch (error) {
-    await fs.rm(temp, { recursive: true, force: true });
-    throw error;
+    throw new MaterializeError(error, temp);
+  }
+}
+
+/**
+ * Materializing failed. `partialDir` is the temporary directory with whatever was fetched: the
+ * transaction quarantines it (`failed_<v>_<UTC>`) for analysis; `cleanLeftovers` would remove it.
+ */
+export class MaterializeError extends Error {
+  override readonly cause: unknown;
+  readonly partialDir: string;
+  constructor(cause: unknown, partialDir: string) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "MaterializeError";
+    this.cause = cause;
+    this.partialDir = partialDir;
   }
 }
 
@@ -133,8 +147,9 @@ export async function verifyVersionDir(
   dir: string,
 ): Promise<{ ok: true; manifest: VersionManifest } | { ok: false; reason: string }> {
   const manifest = await readManifest(dir);
-  if (manifest === undefined)
+  if (manifest === undefined) {
     return { ok: false, reason: `${dir} has no readable ${MANIFEST_FILE}` };
+  }
   for (const file of manifest.files) {
     const path = join(dir, file.path);
     let size: number;
