@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { LockHeldError } from "../../../src/core/errors";
+import { acquireLock, readLock, type LockRecord } from "../../../src/core/repository";
+
+async function lockPath(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), "lock-")), ".deploy.lock");
+}
+
+/** A pid that certainly belonged to a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+  return Number(child.stdout.toString());
+}
+
+function record(over: Partial<LockRecord>): LockRecord {
+  return {
+    token: "t0",
+    owner: "ci",
+    pid: 1,
+    host: "other-host",
+    startedAtUtc: "2026-11-21T20:00:00.000Z",
+    operation: "deploy iris version 3",
+    ...over,
+  };
+}
+
+void describe(".deploy.lock", () => {
+  void test("records owner, pid, host, start time and operation; release removes it", async () => {
+    const path = await lockPath();
+    const lock = await acquireLock(path, {
+      owner: "alice",
+      operation: "deploy iris version 4",
+      host: "h1",
+      now: () => new Date("2026-11-21T23:00:00.000Z"),
+    });
+    const onDisk = JSON.parse(await readFile(path, "utf8"));
+    assert.deepEqual(
+      { ...onDisk, token: "x" },
+      {
+        token: "x",
+        owner: "alice",
+        pid: process.pid,
+        host: "h1",
+        startedAtUtc: "2026-11-21T23:00:00.000Z",
+        operation: "deploy iris version 4",
+      },
+    );
+    await lock.release();
+    assert.equal(await readLock(path), "absent");
+  });
+
+  void test("a live holder makes the next acquire fail with a message naming it", async () => {
+    const path = await lockPath();
+    const first = await acquireLock(path, { owner: "alice", operation: "deploy iris version 4" });
+    await assert.rejects(
+      acquireLock(path, { owner: "bob", operation: "deploy iris version 5" }),
+      (error: unknown) => {
+        assert.ok(error instanceof LockHeldError);
+        assert.equal(
+          error.message,
+          `lock ${path} is held by alice (pid ${process.pid} on ${first.record.host}, deploy iris version 4, since ${first.record.startedAtUtc}); expected it to be free (another deployment is running)`,
+        );
+        return true;
+      },
+    );
+    await first.release();
+  });
+
+  void test("a waiting acquire gets the lock once the holder releases it", async () => {
+    const path = await lockPath();
+    const first = await acquireLock(path, { owner: "a", operation: "x" });
+    const second = acquireLock(path, { owner: "b", operation: "y", waitMs: 5000, pollMs: 10 });
+    setTimeout(() => void first.release(), 50);
+    const lock = await second;
+    assert.equal(lock.record.owner, "b");
+    await lock.release();
+  });
+
+  void test("same host and a dead pid: the stale lock is taken over", async () => {
+    const path = await lockPath();
+    await writeFile(path, JSON.stringify(record({ host: "h1", pid: deadPid() })));
+    let tookOver: LockRecord | undefined;
+    const lock = await acquireLock(path, {
+      owner: "b",
+      operation: "y",
+      host: "h1",
+      onTakeover: (stale) => (tookOver = stale),
+    });
+    assert.equal(tookOver?.token, "t0");
+    assert.equal(((await readLock(path)) as LockRecord).token, lock.record.token);
+    assert.deepEqual(
+      (await readdir(join(path, ".."))).sort(),
+      [".deploy.lock"],
+      "no takeover leftovers",
+    );
+    await lock.release();
+  });
+
+  void test("another host: held until older than the TTL, then taken over", async () => {
+    const path = await lockPath();
+    await writeFile(path, JSON.stringify(record({ startedAtUtc: "2026-11-21T22:00:00.000Z" })));
+    const at = (iso: string) => () => new Date(iso);
+    await assert.rejects(
+      acquireLock(path, {
+        owner: "b",
+        operation: "y",
+        host: "h1",
+        staleAfterMs: 3_600_000,
+        now: at("2026-11-21T22:59:00.000Z"),
+      }),
+      LockHeldError,
+    );
+    const lock = await acquireLock(path, {
+      owner: "b",
+      operation: "y",
+      host: "h1",
+      staleAfterMs: 3_600_000,
+      now: at("2026-11-21T23:00:01.000Z"),
+    });
+    assert.equal(lock.record.owner, "b");
+    await lock.release();
+  });
+
+  void test("a torn lock file is stale once older than the TTL (by mtime)", async () => {
+    const path = await lockPath();
+    await writeFile(path, '{"tok');
+    await assert.rejects(acquireLock(path, { owner: "b", operation: "y" }), LockHeldError);
+    const old = new Date(Date.now() - 10_000);
+    await utimes(path, old, old);
+    const lock = await acquireLock(path, { owner: "b", operation: "y", staleAfterMs: 5_000 });
+    await lock.release();
+  });
+
+  void test("release never removes a lock that was taken over by someone else", async () => {
+    const path = await lockPath();
+    const lock = await acquireLock(path, { owner: "a", operation: "x" });
+    await writeFile(path, JSON.stringify(record({ token: "someone-else" })));
+    await lock.release();
+    assert.equal(((await readLock(path)) as LockRecord).token, "someone-else");
+  });
+
+  void test("many concurrent takers of one stale lock: exactly one wins", async () => {
+    const path = await lockPath();
+    await writeFile(path, JSON.stringify(record({ host: "h1", pid: deadPid() })));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        acquireLock(path, { owner: `p${i}`, operation: "x", host: "h1" }),
+      ),
+    );
+    const winners = outcomes.filter((o) => o.status === "fulfilled");
+    assert.equal(winners.length, 1);
+    assert.ok(outcomes.every((o) => o.status === "fulfilled" || o.reason instanceof LockHeldError));
+  });
+});
