@@ -60,7 +60,7 @@ export const AlertRulesConfigSchema = z
       threshold: 500,
       forDuration: "5m",
       severity: "warning",
-    }).describe("TritonMeanLatencyHigh"),
+    }).describe("Alert TritonMeanLatencyHigh: mean request latency per model."),
     errorRatio: thresholdAlert({
       what: "failures / (successes + failures) per model over `window`",
       unit: "ratio 0..1",
@@ -72,29 +72,29 @@ export const AlertRulesConfigSchema = z
         error: "a threshold below 1 (the error ratio is a fraction of requests)",
         path: ["threshold"],
       })
-      .describe("TritonHighErrorRate"),
+      .describe("Alert TritonHighErrorRate: share of requests Triton failed, per model."),
     queueLatency: thresholdAlert({
       what: "the mean time a request waits in the scheduler queue per model over `window`",
       unit: "milliseconds",
       threshold: 100,
       forDuration: "5m",
       severity: "warning",
-    }).describe("TritonQueueLatencyHigh"),
+    }).describe("Alert TritonQueueLatencyHigh: mean scheduler queue time per model."),
     p95Latency: thresholdAlert({
       what: 'the p95 request latency per model (nv_inference_request_summary_us{quantile="0.95"}; needs --metrics-config summary_latencies=true)',
       unit: "milliseconds",
       threshold: 1000,
       forDuration: "10m",
       severity: "warning",
-    }).describe("TritonP95LatencyHigh"),
+    }).describe("Alert TritonP95LatencyHigh: p95 request latency per model."),
     serverDown: presenceAlert({
       what: "a Triton scrape target must be down (or absent)",
       forDuration: "2m",
-    }).describe("TritonServerDown"),
+    }).describe("Alert TritonServerDown: a Triton metrics target is down or gone."),
     modelNotServing: presenceAlert({
       what: "a model this stack deploys must have no metric series",
       forDuration: "5m",
-    }).describe("TritonModelNotServing"),
+    }).describe("Alert TritonModelNotServing: a model of this stack has no loaded version."),
   })
   .prefault({});
 
