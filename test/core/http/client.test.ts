@@ -20,8 +20,8 @@ async function serve(...handlers: Parameters<typeof startScriptedServer>[0]) {
   return s;
 }
 
-describe("retries", () => {
-  test("429 with Retry-After in seconds: waits exactly what the server asks", async () => {
+void describe("retries", () => {
+  void test("429 with Retry-After in seconds: waits exactly what the server asks", async () => {
     const s = await serve(
       reply(429, "", { "retry-after": "3" }),
       reply(429, "", { "retry-after": "1" }),
@@ -35,7 +35,7 @@ describe("retries", () => {
     assert.deepEqual(sleeps, [3000, 1000]);
   });
 
-  test("503 with Retry-After as an HTTP-date", async () => {
+  void test("503 with Retry-After as an HTTP-date", async () => {
     const start = Date.UTC(2026, 10, 21, 12, 0, 0);
     const s = await serve(
       reply(503, "busy", { "retry-after": "Sat, 21 Nov 2026 12:00:05 GMT" }),
@@ -47,7 +47,7 @@ describe("retries", () => {
     assert.deepEqual(sleeps, [5000]);
   });
 
-  test("5xx without Retry-After: full-jitter exponential backoff, then the last error", async () => {
+  void test("5xx without Retry-After: full-jitter exponential backoff, then the last error", async () => {
     const s = await serve(
       json(502, { error_code: "TEMPORARILY_UNAVAILABLE", message: "try later" }),
     );
@@ -70,7 +70,7 @@ describe("retries", () => {
     assert.equal(s.requests.length, 4);
   });
 
-  test("a Retry-After beyond maxRetryAfterMs is not waited out", async () => {
+  void test("a Retry-After beyond maxRetryAfterMs is not waited out", async () => {
     const s = await serve(reply(429, "", { "retry-after": "3600" }), json(200, {}));
     const { clock, sleeps } = fakeClock();
     const http = new HttpClient({ baseUrl: s.url, clock, retry: { maxRetryAfterMs: 60_000 } });
@@ -82,7 +82,7 @@ describe("retries", () => {
     assert.deepEqual(sleeps, []);
   });
 
-  test("respectRetryAfter false uses the backoff", async () => {
+  void test("respectRetryAfter false uses the backoff", async () => {
     const s = await serve(reply(429, "", { "retry-after": "30" }), json(200, {}));
     const { clock, sleeps } = fakeClock(undefined, 0.5);
     const http = new HttpClient({
@@ -94,7 +94,7 @@ describe("retries", () => {
     assert.deepEqual(sleeps, [5]);
   });
 
-  test("POST is not retried unless declared idempotent", async () => {
+  void test("POST is not retried unless declared idempotent", async () => {
     const s = await serve(reply(503), reply(503), json(200, {}));
     const { clock, sleeps } = fakeClock();
     const http = new HttpClient({ baseUrl: s.url, clock });
@@ -108,7 +108,7 @@ describe("retries", () => {
     assert.equal(sleeps.length, 1);
   });
 
-  test("4xx other than 408/429 is not retried", async () => {
+  void test("4xx other than 408/429 is not retried", async () => {
     const s = await serve(json(404, { error: "Request for unknown model: 'm' is not found" }));
     const http = new HttpClient({ baseUrl: s.url, clock: fakeClock().clock });
     const err = await http.json({ method: "GET", path: "/v2/models/m" }).catch((e: unknown) => e);
@@ -118,13 +118,13 @@ describe("retries", () => {
     assert.equal(s.requests.length, 1);
   });
 
-  test("408 is retried", async () => {
+  void test("408 is retried", async () => {
     const s = await serve(reply(408), json(200, { a: 1 }));
     const http = new HttpClient({ baseUrl: s.url, clock: fakeClock().clock });
     assert.equal((await http.json({ method: "GET", path: "/" })).attempts, 2);
   });
 
-  test("connection refused is a network error, retried", async () => {
+  void test("connection refused is a network error, retried", async () => {
     const port = await freePort();
     const { clock, sleeps } = fakeClock(undefined, 0.5);
     const http = new HttpClient({
@@ -141,8 +141,8 @@ describe("retries", () => {
   });
 });
 
-describe("timeouts", () => {
-  test("a slow response times out, is retried, then reported with the timeout", async () => {
+void describe("timeouts", () => {
+  void test("a slow response times out, is retried, then reported with the timeout", async () => {
     const s = await serve((_req, res) => {
       setTimeout(() => {
         if (!res.destroyed) res.end("late");
@@ -163,7 +163,7 @@ describe("timeouts", () => {
     assert.equal(s.requests.length, 2);
   });
 
-  test("a body that stalls after the headers times out too", async () => {
+  void test("a body that stalls after the headers times out too", async () => {
     const s = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.write("{");
@@ -180,7 +180,7 @@ describe("timeouts", () => {
     });
   });
 
-  test("a caller's abort is not retried and surfaces as the abort", async () => {
+  void test("a caller's abort is not retried and surfaces as the abort", async () => {
     const s = await serve(() => undefined);
     const http = new HttpClient({ baseUrl: s.url, clock: fakeClock().clock, timeoutMs: 5000 });
     const controller = new AbortController();
@@ -193,8 +193,8 @@ describe("timeouts", () => {
   });
 });
 
-describe("requests and errors", () => {
-  test("base URL prefix, query, JSON body, default headers", async () => {
+void describe("requests and errors", () => {
+  void test("base URL prefix, query, JSON body, default headers", async () => {
     const s = await serve(json(200, {}));
     const http = new HttpClient({
       baseUrl: `${s.url}/mlflow/`,
@@ -213,7 +213,7 @@ describe("requests and errors", () => {
     assert.equal(r.body, '{"k":"v"}');
   });
 
-  test("okStatuses turn a status into an answer", async () => {
+  void test("okStatuses turn a status into an answer", async () => {
     const s = await serve(reply(400));
     const http = new HttpClient({ baseUrl: s.url });
     const res = await http.text({
@@ -225,7 +225,7 @@ describe("requests and errors", () => {
     assert.equal(res.body, "");
   });
 
-  test("non-JSON error bodies are kept as text; secrets never appear", async () => {
+  void test("non-JSON error bodies are kept as text; secrets never appear", async () => {
     const s = await serve(
       reply(401, "You are not authenticated. Please see docs", {
         "www-authenticate": 'Basic realm="mlflow"',
@@ -244,14 +244,14 @@ describe("requests and errors", () => {
     assert.doesNotMatch(JSON.stringify({ ...err, message: err.message }), /abc123|c2VjcmV0/);
   });
 
-  test("a base URL with credentials is refused", () => {
+  void test("a base URL with credentials is refused", () => {
     assert.throws(
       () => new HttpClient({ baseUrl: "http://u:p@127.0.0.1:1" }),
       /carries credentials/,
     );
   });
 
-  test("parseServerError shapes", () => {
+  void test("parseServerError shapes", () => {
     assert.deepEqual(
       parseServerError('{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"nope"}'),
       {
@@ -271,7 +271,7 @@ describe("requests and errors", () => {
     assert.deepEqual(parseServerError(""), {});
   });
 
-  test("redactUrl", () => {
+  void test("redactUrl", () => {
     assert.equal(
       redactUrl("https://user:pw@h/x?X-Amz-Signature=s&path=a"),
       "https://***:***@h/x?X-Amz-Signature=***&path=a",
