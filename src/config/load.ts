@@ -66,6 +66,11 @@ export function loadStackConfig(): LoadedStack {
     );
   }
 
+  if (config?.storage.prepareExport !== undefined && secrets.nfsSshPrivateKey === undefined) {
+    lines.push(
+      `nfsSshPrivateKey: missing secret (storage.prepareExport is set), set it with: ${setSecretCommand("nfsSshPrivateKey", stack)}`,
+    );
+  }
   if (lines.length > 0 || config === undefined) throw new ConfigError(`stack ${stack}`, lines);
   return { config, secrets: secrets as StackSecrets };
 }

@@ -84,7 +84,7 @@ const PrepareExportSchema = z
     useSudo: bool().default(false).describe("Run the mkdir/chown/chmod through `sudo -n`."),
   })
   .describe(
-    "Optional: prepare the export directory over SSH with @pulumi/command (mkdir, owner = Triton's uid/gid, mode 2775). The private key is the secret `nfsSshPrivateKey`, or the SSH agent when that is unset.",
+    "Optional: prepare the export directory over SSH with @pulumi/command (mkdir, owner = Triton's uid/gid, mode 2775). The private key is the secret `nfsSshPrivateKey`.",
   );
 
 const StorageSchema = z
@@ -611,7 +611,7 @@ export const SECRET_KEYS = {
   nfsSshPrivateKey: {
     required: false,
     env: "NFS_SSH_PRIVATE_KEY",
-    description: "SSH private key for `storage.prepareExport` (else the SSH agent is used).",
+    description: "SSH private key for `storage.prepareExport` (required when that is set).",
   },
 } as const satisfies Record<string, { required: boolean; env: string; description: string }>;
 

@@ -1,0 +1,35 @@
+// Pure builders for the monitoring release: the Helm release arguments and the Alertmanager
+// webhook Secret's metadata. The chart values themselves come from src/observability.
+import type { StackConfig } from "../config/schema";
+import type { Labels } from "../lib/labels";
+
+type Monitoring = StackConfig["monitoring"];
+
+/**
+ * helm.v3.Release arguments. `name` is explicit: without it the release (and therefore the
+ * `release` label Prometheus selects on) would be `<resource name>-<random hex>`.
+ */
+export function buildReleaseArgs<N>(a: {
+  monitoring: Monitoring;
+  namespace: N;
+  values: Record<string, unknown>;
+}) {
+  const m = a.monitoring;
+  return {
+    name: m.releaseName,
+    namespace: a.namespace,
+    chart: m.chart.name,
+    version: m.chart.version,
+    repositoryOpts: { repo: m.chart.repository },
+    values: a.values,
+    // The namespace is a Pulumi resource of this stack (labelled, shared with the rules).
+    createNamespace: false,
+    timeout: m.timeoutSeconds,
+    cleanupOnFail: true,
+    maxHistory: 10,
+  };
+}
+
+export function buildWebhookSecretMetadata<N>(a: { name: string; namespace: N; labels: Labels }) {
+  return { name: a.name, namespace: a.namespace, labels: a.labels };
+}

@@ -1,0 +1,156 @@
+// Pulumi mocks that record every registered resource with what the engine would see: type, name,
+// URN, parent, dependencies, `protect` and inputs (secrets still wrapped, so tests can check that
+// a secret only ever travels as a secret). pulumi-notes.md §2.
+//
+// A Node process hosts one mocked program run cleanly (the runtime's state is process-global), so
+// `runProgram` is meant for a fresh process: test/program/harness/ spawns one per stack.
+import * as pulumi from "@pulumi/pulumi";
+
+/** The wrapper a secret value travels in through the mock monitor (rpc.ts `specialSecretSig`). */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** URN of the parent ("" for the stack itself). */
+  readonly parent: string;
+  /** URNs of explicit and implicit (input) dependencies. */
+  readonly dependencies: readonly string[];
+  readonly protect: boolean;
+  readonly custom: boolean;
+  /** Inputs as the engine receives them; secrets are `{ [SECRET_SIG_KEY]: SECRET_SIG_VALUE, value }`. */
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+  readonly resources: RecordedResource[];
+  /** Stack outputs, resolved (secrets unwrapped). */
+  readonly outputs: Record<string, unknown>;
+}
+
+export function isSecretWrapper(v: unknown): v is { value: unknown } {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG_VALUE
+  );
+}
+
+/** The same value with every secret wrapper replaced by `replace(value)` (default: the value). */
+export function unwrapSecrets(
+  v: unknown,
+  replace: (value: unknown) => unknown = (x) => x,
+): unknown {
+  if (isSecretWrapper(v)) return replace(unwrapSecrets(v.value, replace));
+  if (Array.isArray(v)) return v.map((x) => unwrapSecrets(x, replace));
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, unwrapSecrets(x, replace)]),
+    );
+  }
+  return v;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getProtect(): boolean | undefined;
+  getCustom(): boolean;
+}
+type MonitorLike = {
+  registerResource(
+    req: RegisterRequest,
+    cb: (err: unknown, res?: { getUrn(): string }) => void,
+  ): unknown;
+};
+
+/**
+ * Installs recording mocks. Must run before the program module is imported. `state` is what the
+ * mock returns as outputs: the inputs, plus an id (so names/metadata resolve like a real create).
+ */
+export function installRecordingMocks(opts: {
+  project: string;
+  stack: string;
+  preview?: boolean;
+  config?: Record<string, string>;
+  secretKeys?: string[];
+}): RecordedResource[] {
+  const inputsByKey = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+  const recorded: RecordedResource[] = [];
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        inputsByKey.set(`${args.type}::${args.name}`, {
+          inputs: args.inputs as Record<string, unknown>,
+          custom: args.custom ?? false,
+        });
+        return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
+      },
+      call(args) {
+        return args.inputs as Record<string, unknown>;
+      },
+    },
+    opts.project,
+    opts.stack,
+    opts.preview ?? false,
+  );
+  if (opts.config !== undefined) pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+
+  // The mocks API hides parent, dependencies and protect; the engine sees them, so do we.
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    original(req, (err, res) => {
+      if (!err && res) {
+        const key = `${req.getType()}::${req.getName()}`;
+        const seen = inputsByKey.get(key);
+        recorded.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: res.getUrn(),
+          parent: req.getParent(),
+          dependencies: [...req.getDependenciesList()].sort(),
+          protect: req.getProtect() ?? false,
+          custom: seen?.custom ?? req.getCustom(),
+          inputs: seen?.inputs ?? {},
+        });
+      }
+      cb(err, res);
+    });
+  return recorded;
+}
+
+/**
+ * Runs a Pulumi program module under recording mocks, the way the language host does
+ * (`runInPulumiStack`), and waits until every registration has drained.
+ */
+export async function runProgram(opts: {
+  programPath: string;
+  project: string;
+  stack: string;
+  config: Record<string, string>;
+  secretKeys: string[];
+  preview?: boolean;
+}): Promise<ProgramRun> {
+  const resources = installRecordingMocks(opts);
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    const mod = (await import(opts.programPath)) as Record<string, unknown>;
+    return { ...mod };
+  });
+  await pulumi.runtime.disconnect();
+  const resolved: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(outputs ?? {})) {
+    if (k === "default" || k === "__esModule") continue;
+    resolved[k] = pulumi.Output.isInstance(v) ? await promiseOf(v) : v;
+  }
+  return { resources, outputs: resolved };
+}
+
+/** The value of an Output (under mocks every Output resolves). */
+export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise<T>((resolve) => o.apply((v) => resolve(v)));
+}
