@@ -18,6 +18,7 @@ export {
 } from "./from-spec";
 export { toLoadConfigJson, toLoadRequestBody } from "./load-config-json";
 export { parseConfigPbtxt, parsePbtxt, type PbtxtMessage, type PbtxtValue } from "./parse-pbtxt";
+export { expectedOutputs, metadataShape, requestShape, type ExpectedTensor } from "./shapes";
 export { renderConfigPbtxt, type RenderPbtxtOptions } from "./render-pbtxt";
 export type {
   TritonDynamicBatching,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { InferenceSession, Tensor } from "onnxruntime-node";
-import { readOnnxSignature } from "../../../src/core/onnx";
+import { readOnnxSignature, readOnnxSignatureFile } from "../../../src/core/onnx";
 import {
   batchableModel,
   corruptModel,
@@ -268,4 +268,35 @@ void describe("corruptModel and truncatedModel", () => {
       });
     });
   }
+});
+
+void describe("readOnnxSignatureFile", () => {
+  const dirs: string[] = [];
+  after(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  void test("reads a model from disk", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "onnx-file-"));
+    dirs.push(dir);
+    await writeFile(join(dir, "model.onnx"), twoInputModel());
+    const signature = await readOnnxSignatureFile(join(dir, "model.onnx"));
+    assert.deepEqual(
+      signature.inputs.map((i) => [i.name, i.elemType]),
+      [
+        ["x", "FLOAT"],
+        ["offset", "INT64"],
+      ],
+    );
+  });
+
+  void test("names the file as asked in errors", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "onnx-file-"));
+    dirs.push(dir);
+    await writeFile(join(dir, "model.onnx"), corruptModel());
+    await assert.rejects(readOnnxSignatureFile(join(dir, "model.onnx"), "13/model.onnx"), {
+      message:
+        "13/model.onnx is not a valid ONNX model: protobuf decoding failed (index out of range)",
+    });
+  });
 });
