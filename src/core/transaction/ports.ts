@@ -89,6 +89,11 @@ export interface ModelConfigPort {
   loadConfigJson(name: string, version: string): string;
   /** The committed config.pbtxt text, named `name`, pinned to `version`. */
   renderPbtxt(name: string, version: string): string;
-  /** The outputs a response must carry for a request of batch size 1. */
+  /** The outputs a response must carry (batch dimension as -1). */
   expectedOutputs(): ExpectedOutput[];
+  /**
+   * The load config of a committed config.pbtxt written by another tool (the old platform),
+   * named `name` and pinned to `version`; used by the rollback when no committed-config.json exists.
+   */
+  pinnedFromPbtxt?(text: string, name: string, version: string): string;
 }

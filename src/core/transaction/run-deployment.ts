@@ -182,7 +182,7 @@ async function snapshot(deps: TransactionDeps, plan: DeploymentPlan, a: Attempt)
     ...(await cleanLeftovers(a.paths.stagingDir)).map((n) => `${a.paths.stagingModel}/${n}`),
   ];
   a.committed = await readCurrentPointer(a.paths.current);
-  a.committedConfigJson = await readCommittedConfig(a.paths.committedConfig, a.committed);
+  a.committedConfigJson = await readCommittedConfig(a.paths, a.committed, deps.config);
   const committedVersion = a.committed?.activeVersion;
   await forEachSettled(deps.endpoints, async (endpoint) => {
     const ready = await endpoint.readyVersions(plan.model, deps.signal);
@@ -192,12 +192,13 @@ async function snapshot(deps: TransactionDeps, plan: DeploymentPlan, a: Attempt)
 }
 
 async function readCommittedConfig(
-  path: string,
+  paths: ModelPaths,
   committed: CommittedPointer | undefined,
+  config: ModelConfigPort,
 ): Promise<string | undefined> {
   if (committed === undefined) return undefined;
   try {
-    const parsed = JSON.parse(await fs.readFile(path, "utf8")) as {
+    const parsed = JSON.parse(await fs.readFile(paths.committedConfig, "utf8")) as {
       version?: unknown;
       config?: unknown;
     };
@@ -205,10 +206,16 @@ async function readCommittedConfig(
     if (parsed.version === committed.activeVersion && typeof parsed.config === "string") {
       return parsed.config;
     }
-    return undefined;
   } catch (error) {
-    if (isCode(error, "ENOENT") || error instanceof SyntaxError) return undefined;
-    throw error;
+    if (!isCode(error, "ENOENT") && !(error instanceof SyntaxError)) throw error;
+  }
+  // A repository committed by the old platform: its config.pbtxt, pinned to the committed version.
+  if (config.pinnedFromPbtxt === undefined) return undefined;
+  try {
+    const text = await fs.readFile(paths.config, "utf8");
+    return config.pinnedFromPbtxt(text, paths.model, committed.activeVersion);
+  } catch {
+    return undefined;
   }
 }
 
