@@ -5,7 +5,10 @@ import tseslint from "typescript-eslint";
 
 const noPulumi = {
   patterns: [
-    { group: ["@pulumi/*"], message: "This layer is plain TypeScript: it must not import Pulumi (design.md, layers)." },
+    {
+      group: ["@pulumi/*"],
+      message: "This layer is plain TypeScript: it must not import Pulumi (design.md, layers).",
+    },
   ],
 };
 
@@ -14,10 +17,36 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
-      "@typescript-eslint/no-floating-promises": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // node:test's test()/describe() return promises the runner itself awaits.
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: "package",
+              package: "node:test",
+              name: [
+                "test",
+                "it",
+                "describe",
+                "suite",
+                "before",
+                "after",
+                "beforeEach",
+                "afterEach",
+              ],
+            },
+          ],
+        },
+      ],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       curly: ["error", "multi-line"],
       eqeqeq: ["error", "smart"],
       "prefer-const": "error",
