@@ -83,6 +83,6 @@ void test("every field of the alerting config has a description", () => {
       walk(child, `${path}${key}.`);
     }
   };
-  walk(z.toJSONSchema(AlertingConfigSchema, { io: "input" }) as Record<string, unknown>, "");
+  walk(z.toJSONSchema(AlertingConfigSchema, { io: "input" }), "");
   assert.deepEqual(missing, []);
 });
