@@ -3,7 +3,7 @@
 // and simulated S3 objects. No auth, no faults, not logged.
 import type { IncomingMessage } from "node:http";
 import type { FaultRule } from "./faults";
-import type { BehaviourSwitches } from "./options";
+import { parseSwitchChanges } from "./options";
 import { jsonReply, type Reply } from "./reply";
 import { MODEL_VERSION_STATUSES, type ModelVersionStatus } from "./store";
 import type { MlflowHandle } from "./server";
@@ -77,7 +77,7 @@ export async function handleControl(
     }
     if (path === "/switches" && method === "GET") return jsonReply({ switches: handle.switches() });
     if (path === "/switches" && method === "PATCH") {
-      handle.setSwitches((await readJson(incoming)) as Partial<BehaviourSwitches>);
+      handle.setSwitches(parseSwitchChanges(await readJson(incoming)));
       return jsonReply({ switches: handle.switches() });
     }
     if (path === "/model-version-status" && method === "POST") {

@@ -117,3 +117,47 @@ export function switchesFrom(options: Partial<BehaviourSwitches>): BehaviourSwit
   }
   return switches;
 }
+
+const ENUM_SWITCHES: Readonly<Record<string, readonly string[]>> = {
+  aliasLookupOnMissingModel: ["alias-not-found", "model-not-found"],
+  latestAlias: ["reserved", "newest-version"],
+  emptyStrings: ["omit", "emit"],
+};
+const BOOLEAN_SWITCHES = ["int64AsStrings", "serveArtifacts", "artifactsOnly"];
+
+/** Check switch changes that arrive as JSON (test-control API); errors name key and value. */
+export function parseSwitchChanges(value: Record<string, unknown>): Partial<BehaviourSwitches> {
+  for (const [key, v] of Object.entries(value)) {
+    const allowed = ENUM_SWITCHES[key];
+    if (allowed !== undefined) {
+      if (typeof v !== "string" || !allowed.includes(v)) {
+        throw new Error(
+          `switch "${key}" must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`,
+        );
+      }
+    } else if (BOOLEAN_SWITCHES.includes(key)) {
+      if (typeof v !== "boolean") {
+        throw new Error(`switch "${key}" must be a boolean, got ${JSON.stringify(v)}`);
+      }
+    } else if (key === "asyncRegistration") {
+      const a = v as Partial<AsyncRegistrationOptions> | null;
+      if (
+        a !== null &&
+        (typeof a !== "object" ||
+          !Number.isInteger(a.pendingReads) ||
+          (a.outcome !== "READY" && a.outcome !== "FAILED_REGISTRATION"))
+      ) {
+        throw new Error(
+          `switch "asyncRegistration" must be null or {pendingReads: integer, outcome: "READY"|"FAILED_REGISTRATION"}, got ${JSON.stringify(v)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `unknown switch "${key}" (known: ${Object.keys(DEFAULT_SWITCHES).join(", ")})`,
+      );
+    }
+  }
+  const changes = { ...value } as Record<string, unknown>;
+  if (changes.asyncRegistration === null) changes.asyncRegistration = undefined;
+  return changes;
+}

@@ -305,7 +305,10 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     faults,
     switches: () => ({ ...switches }),
     setSwitches: (changes) => {
-      Object.assign(switches, switchesFrom({ ...switches, ...changes }));
+      // Assigned key by key so `asyncRegistration: undefined` switches it off again.
+      for (const key of Object.keys(changes) as (keyof BehaviourSwitches)[]) {
+        if (key in switches) Object.assign(switches, { [key]: changes[key] });
+      }
     },
     requests: () => log.all(),
     clearRequests: () => log.clear(),

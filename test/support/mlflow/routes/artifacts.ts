@@ -15,7 +15,7 @@ const DOWNLOAD_RULE = "/mlflow-artifacts/artifacts/<path:artifact_path>";
  * item 6). A missing file surfaces as the artifact repository's MlflowException → 500
  * INTERNAL_ERROR JSON (§2.5); a directory fails outside it → Flask's HTML 500.
  */
-async function download(ctx: RouteContext): Promise<Reply> {
+function download(ctx: RouteContext): Reply {
   const artifactPath = validatePathIsSafe(ctx.params.artifact_path ?? "");
   const location = { kind: "proxied", path: "" } as const;
   const file = ctx.core.artifacts.localPath(location, artifactPath);
