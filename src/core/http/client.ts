@@ -309,7 +309,7 @@ export class HttpClient {
         }
         throw err;
       } finally {
-        res.body.destroy();
+        discard(res.body);
       }
     }
     try {
@@ -357,8 +357,22 @@ async function readAllText(body: AsyncIterable<Uint8Array>): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * Drops a body nobody will read. undici emits an "aborted" error when an unfinished body is
+ * destroyed; with no listener that would be an uncaught exception.
+ */
+function discard(body: {
+  destroyed?: boolean;
+  destroy(): unknown;
+  on(e: "error", l: () => void): unknown;
+}): void {
+  if (body.destroyed) return;
+  body.on("error", () => undefined);
+  body.destroy();
+}
+
 async function readLimitedText(
-  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
+  body: AsyncIterable<Uint8Array> & Parameters<typeof discard>[0],
   limit: number,
 ): Promise<string> {
   const chunks: Buffer[] = [];
@@ -367,7 +381,7 @@ async function readLimitedText(
     chunks.push(Buffer.from(chunk));
     size += chunk.byteLength;
     if (size >= limit) {
-      body.destroy();
+      discard(body);
       break;
     }
   }

@@ -154,21 +154,34 @@ async function downloadOnce(args: FileDownloadArgs, attempt: number): Promise<Do
             done,
           });
         };
-        for await (const chunk of res.body) {
-          bytes += chunk.byteLength;
-          if (args.expectedSize !== undefined && bytes > args.expectedSize) {
+        try {
+          for await (const chunk of res.body) {
+            bytes += chunk.byteLength;
+            if (args.expectedSize !== undefined && bytes > args.expectedSize) {
+              throw new MlflowError(
+                "SIZE_MISMATCH",
+                `${args.remotePath}: the server sent more than the ${args.expectedSize} bytes the listing gives (${args.source.description})`,
+              );
+            }
+            hash.update(chunk);
+            await writeAll(handle, chunk);
+            const now = args.clock.now();
+            if (now - lastReport >= PROGRESS_INTERVAL_MS) {
+              lastReport = now;
+              report(false);
+            }
+          }
+        } catch (err) {
+          // A transfer that breaks off mid-body (reset, premature close, stall) delivered a
+          // truncated file: say how far it got. Worth a fresh attempt, like a short clean body.
+          if (bytes > 0 && isTransportError(err)) {
             throw new MlflowError(
-              "SIZE_MISMATCH",
-              `${args.remotePath}: the server sent more than the ${args.expectedSize} bytes the listing gives (${args.source.description})`,
+              "TRUNCATED",
+              `${args.remotePath}: the connection failed after ${bytes} of ${total ?? "an unknown number of"} bytes (${transportReason(err)})`,
+              err,
             );
           }
-          hash.update(chunk);
-          await writeAll(handle, chunk);
-          const now = args.clock.now();
-          if (now - lastReport >= PROGRESS_INTERVAL_MS) {
-            lastReport = now;
-            report(false);
-          }
+          throw err;
         }
         if (args.expectedSize !== undefined && bytes < args.expectedSize) {
           throw new MlflowError(
@@ -200,6 +213,19 @@ async function downloadOnce(args: FileDownloadArgs, attempt: number): Promise<Do
   } finally {
     if (!closed) await handle.close().catch(() => undefined);
   }
+}
+
+function isTransportError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return (
+    typeof code === "string" &&
+    (code.startsWith("UND_ERR") || /^(ECONNRESET|ECONNABORTED|EPIPE|ETIMEDOUT)$/.test(code))
+  );
+}
+
+function transportReason(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  return `${String(e.code)}: ${typeof e.message === "string" ? e.message : "transport error"}`;
 }
 
 async function writeAll(
