@@ -564,6 +564,9 @@ async function rollback(
   clock: () => Date,
   error: unknown,
 ): Promise<DeploymentError> {
+  // The rollback runs to completion even when the caller aborted (Ctrl-C): that abort is the
+  // reason we are rolling back, so the restoring calls must not inherit its signal.
+  deps = { ...deps, signal: undefined };
   const step = error instanceof StepError ? error.step : "commit";
   const cause = error instanceof StepError ? error.cause : error;
   const committed = a.committed?.activeVersion;

@@ -1,0 +1,89 @@
+// From a stack's config plus environment overrides to the core's DeployEnvironment. Secrets come
+// only from the environment (the stack file holds them encrypted), and never appear in output.
+import type { StackConfig } from "../config/schema";
+import { mlflowClientOptionsFromEnv, type DeployEnvironment } from "../core";
+import { UsageError } from "./model-args";
+
+type Env = Record<string, string | undefined>;
+
+/** The variables the CLI reads (documented in the usage text). */
+export const ENV = {
+  tritonUrls: "TRITON_SERVING_TRITON_URLS",
+  repositoryRoot: "TRITON_SERVING_REPOSITORY_ROOT",
+  apiKey: "TRITON_SERVING_API_KEY",
+  /** The stack schema's name for the same secret (SECRET_KEYS.tritonApiKey.env). */
+  apiKeyFallback: "TRITON_API_KEY",
+  trackingUri: "MLFLOW_TRACKING_URI",
+  readyTimeoutMs: "TRITON_SERVING_READY_TIMEOUT_MS",
+  lockWaitMs: "TRITON_SERVING_LOCK_WAIT_MS",
+} as const;
+
+export function deployEnvironmentFor(config: StackConfig, env: Env): DeployEnvironment {
+  const urls = env[ENV.tritonUrls]?.trim()
+    ? (env[ENV.tritonUrls] ?? "")
+        .split(",")
+        .map((u) => u.trim())
+        .filter((u) => u !== "")
+    : config.deploy.tritonEndpoints;
+  for (const url of urls) {
+    if (!/^https?:\/\/[^\s/]+/.test(url)) {
+      throw new UsageError(
+        `${ENV.tritonUrls} entry ${JSON.stringify(url)} is not an http(s) URL; expected e.g. http://triton:8000`,
+      );
+    }
+  }
+  const root = env[ENV.repositoryRoot]?.trim() || config.storage.localMountPath;
+  if (!root.startsWith("/")) {
+    throw new UsageError(
+      `${ENV.repositoryRoot} ${JSON.stringify(root)} is not an absolute path; expected the model repository mount, e.g. /mnt/models`,
+    );
+  }
+  const apiKey = env[ENV.apiKey] ?? env[ENV.apiKeyFallback];
+  let mlflow;
+  try {
+    mlflow = mlflowClientOptionsFromEnv(
+      { ...env },
+      env[ENV.trackingUri]?.trim() || config.mlflow.trackingUri,
+    );
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (mlflow.auth === undefined && config.mlflow.username !== undefined) {
+    const password = env.MLFLOW_TRACKING_PASSWORD;
+    if (password !== undefined) {
+      mlflow = {
+        ...mlflow,
+        auth: { kind: "basic" as const, username: config.mlflow.username, password },
+      };
+    }
+  }
+  mlflow = { ...mlflow, timeoutMs: mlflow.timeoutMs ?? config.mlflow.requestTimeoutMs };
+  return {
+    repositoryRoot: root,
+    tritonEndpoints: urls,
+    ...(apiKey !== undefined && apiKey !== ""
+      ? { restrictedApi: { header: config.triton.adminHeader, value: apiKey } }
+      : {}),
+    mlflow,
+    timeouts: {
+      requestMs: config.deploy.requestTimeoutMs,
+      loadMs: config.deploy.loadTimeoutMs,
+      readyMs: numberEnv(env, ENV.readyTimeoutMs) ?? config.deploy.readyTimeoutMs,
+      ...(numberEnv(env, ENV.lockWaitMs) !== undefined
+        ? { lockWaitMs: numberEnv(env, ENV.lockWaitMs) }
+        : {}),
+    },
+  };
+}
+
+function numberEnv(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new UsageError(
+      `${name}=${JSON.stringify(raw)} is invalid; expected a whole number of milliseconds`,
+    );
+  }
+  return n;
+}

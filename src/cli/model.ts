@@ -1,0 +1,258 @@
+// `npm run model -- <deploy|status|verify|history> --stack <s> …`: the deployment transaction
+// without Pulumi, for Airflow, cron and break-glass use. The same core as the Pulumi provider.
+import { ConfigError } from "../config/errors";
+import type { ModelConfig, StackConfig } from "../config/schema";
+import { readStackConfig } from "../config/stack-file";
+import {
+  createProgressFormatter,
+  DeploymentError,
+  deployModel,
+  errorMessage,
+  readHistory,
+  readModelStatus,
+  resolveModelVersion,
+  verifyModel,
+  type DeployEnvironment,
+  type DeployRequest,
+} from "../core";
+import { MODEL_USAGE, parseModelArgs, UsageError, type ModelCliArgs } from "./model-args";
+import { deployEnvironmentFor } from "./model-environment";
+import { deployLine, historyLine, statusLines, verifyLine } from "./model-output";
+
+/** Exit codes (documented in the usage text). */
+export const EXIT = { ok: 0, rolledBack: 1, usage: 2, rollbackFailed: 3 } as const;
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  signal?: AbortSignal;
+}
+
+/** Run the CLI; resolves with the exit code. Never throws. */
+export async function runModelCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: ModelCliArgs;
+  let config: StackConfig;
+  let env: DeployEnvironment;
+  let models: ModelConfig[];
+  try {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      io.stdout.write(`${MODEL_USAGE}\n`);
+      return EXIT.ok;
+    }
+    args = parseModelArgs(argv);
+    config = readStackConfig(args.projectDir ?? io.cwd, args.stack);
+    env = deployEnvironmentFor(config, io.env);
+    models = selectModels(config, args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n\n${MODEL_USAGE}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(`error: ${errorMessage(error)}\n`);
+    return EXIT.usage;
+  }
+  switch (args.command) {
+    case "deploy":
+      return deploy(args, env, models, io);
+    case "status":
+      return status(args, env, models, io);
+    case "verify":
+      return verify(args, env, models, io);
+    case "history":
+      return history(args, env, models, io);
+  }
+}
+
+function selectModels(config: StackConfig, args: ModelCliArgs): ModelConfig[] {
+  if (args.model !== undefined) {
+    const found = config.models.find((m) => m.name === args.model);
+    if (found === undefined) {
+      throw new UsageError(
+        `--model ${JSON.stringify(args.model)} is not a model of stack ${args.stack}; expected one of: ${config.models.map((m) => m.name).join(", ") || "(none)"}`,
+      );
+    }
+    return [found];
+  }
+  if ((args.alias !== undefined || args.version !== undefined) && config.models.length > 1) {
+    throw new UsageError(
+      `--alias/--version need --model when stack ${args.stack} has ${config.models.length} models`,
+    );
+  }
+  return config.models;
+}
+
+async function deploy(
+  args: ModelCliArgs,
+  env: DeployEnvironment,
+  models: ModelConfig[],
+  io: CliIo,
+): Promise<number> {
+  const progress = createProgressFormatter(io.stderr, { format: "logfmt" });
+  const results: unknown[] = [];
+  let exit: number = EXIT.ok;
+  for (const m of models) {
+    const alias = args.alias ?? (args.version === undefined ? m.alias : undefined);
+    const pinned = args.version ?? (args.alias === undefined ? m.version : undefined);
+    let request: DeployRequest;
+    try {
+      const resolved = await resolveModelVersion(
+        env,
+        m.registeredModel,
+        alias !== undefined ? { alias } : { version: pinned ?? "" },
+        io.signal ? { signal: io.signal } : {},
+      );
+      request = deployRequestFor(m, resolved.version, alias, resolved.runId || undefined);
+    } catch (error) {
+      const message = `${m.name}: cannot resolve ${alias !== undefined ? `alias ${alias}` : `version ${pinned}`} of registered model '${m.registeredModel}': ${errorMessage(error)} — nothing was changed`;
+      io.stderr.write(`${message}\n`);
+      results.push({ model: m.name, outcome: "failed", step: "resolve", error: message });
+      exit = Math.max(exit, EXIT.rolledBack);
+      continue;
+    }
+    try {
+      const result = await deployModel(env, request, {
+        onProgress: progress,
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+      results.push(result);
+      if (!args.json) io.stdout.write(`${deployLine(result)}\n`);
+    } catch (error) {
+      if (error instanceof DeploymentError) {
+        io.stderr.write(`${m.name}: ${error.message}\n`);
+        results.push({ ...error.result, step: error.step, error: error.message });
+        exit = Math.max(exit, error.rollbackFailed ? EXIT.rollbackFailed : EXIT.rolledBack);
+      } else {
+        io.stderr.write(`${m.name}: ${errorMessage(error)}\n`);
+        results.push({ model: m.name, outcome: "failed", error: errorMessage(error) });
+        exit = Math.max(exit, EXIT.rollbackFailed);
+      }
+    }
+  }
+  if (args.json) io.stdout.write(`${JSON.stringify({ command: "deploy", results }, null, 2)}\n`);
+  return exit;
+}
+
+/** The core's DeployRequest for a model of the stack config and its resolved version. */
+export function deployRequestFor(
+  m: ModelConfig,
+  version: string,
+  alias: string | undefined,
+  runId: string | undefined,
+): DeployRequest {
+  return {
+    model: m.name,
+    registeredModel: m.registeredModel,
+    version,
+    ...(alias !== undefined ? { alias } : {}),
+    ...(runId !== undefined ? { expectedRunId: runId } : {}),
+    maxBatchSize: m.maxBatchSize,
+    inputs: m.inputs,
+    outputs: m.outputs,
+    instanceGroup: m.instanceGroup,
+    ...(m.dynamicBatching ? { dynamicBatching: m.dynamicBatching } : {}),
+    smoke: {
+      requests: m.smoke.requests,
+      ...(m.smoke.p95BudgetMs !== undefined ? { p95BudgetMs: m.smoke.p95BudgetMs } : {}),
+      ...(m.smoke.golden !== undefined ? { golden: m.smoke.golden } : {}),
+    },
+  };
+}
+
+async function status(
+  args: ModelCliArgs,
+  env: DeployEnvironment,
+  models: ModelConfig[],
+  io: CliIo,
+): Promise<number> {
+  const statuses = [];
+  for (const m of models) {
+    try {
+      const s = await readModelStatus(env, m.name, io.signal ? { signal: io.signal } : {});
+      statuses.push(s);
+      if (!args.json) io.stdout.write(`${statusLines(s).join("\n")}\n`);
+    } catch (error) {
+      io.stderr.write(`${m.name}: ${errorMessage(error)}\n`);
+      return EXIT.rolledBack;
+    }
+  }
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify({ command: "status", models: statuses }, null, 2)}\n`);
+  }
+  return EXIT.ok;
+}
+
+async function verify(
+  args: ModelCliArgs,
+  env: DeployEnvironment,
+  models: ModelConfig[],
+  io: CliIo,
+): Promise<number> {
+  const results: unknown[] = [];
+  let exit: number = EXIT.ok;
+  for (const m of models) {
+    try {
+      const reports = await verifyModel(env, m.name, {
+        requests: m.smoke.requests,
+        ...(m.smoke.p95BudgetMs !== undefined ? { p95BudgetMs: m.smoke.p95BudgetMs } : {}),
+        ...(m.smoke.golden !== undefined ? { golden: m.smoke.golden } : {}),
+      });
+      results.push({ model: m.name, ok: true, reports });
+      if (!args.json) io.stdout.write(`${verifyLine(m.name, reports)}\n`);
+    } catch (error) {
+      io.stderr.write(`${m.name}: verification failed: ${errorMessage(error)}\n`);
+      results.push({ model: m.name, ok: false, error: errorMessage(error) });
+      exit = EXIT.rolledBack;
+    }
+  }
+  if (args.json) io.stdout.write(`${JSON.stringify({ command: "verify", results }, null, 2)}\n`);
+  return exit;
+}
+
+async function history(
+  args: ModelCliArgs,
+  env: DeployEnvironment,
+  models: ModelConfig[],
+  io: CliIo,
+): Promise<number> {
+  const all = [];
+  for (const m of models) {
+    const entries = await readHistory(
+      env,
+      m.name,
+      args.limit !== undefined ? { limit: args.limit } : {},
+    );
+    all.push({ model: m.name, entries });
+    if (!args.json) {
+      io.stdout.write(
+        entries.length === 0
+          ? `${m.name}: no history\n`
+          : `${entries.map(historyLine).join("\n")}\n`,
+      );
+    }
+  }
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify({ command: "history", models: all }, null, 2)}\n`);
+  }
+  return EXIT.ok;
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort(new Error("interrupted (SIGINT)")));
+  process.once("SIGTERM", () => controller.abort(new Error("terminated (SIGTERM)")));
+  void runModelCli(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
