@@ -17,7 +17,8 @@ export function tritonEndpoint(
   const client = new TritonClient(options);
   return {
     client,
-    name: client.endpoint,
+    // The redacted URL, without the trailing slash URL normalisation adds.
+    name: client.endpoint.replace(/\/$/, ""),
     close: () => client.close(),
     load: (model, configJson, signal) =>
       client.load(model, {
