@@ -1,0 +1,208 @@
+// Maps ModelDeployment inputs + provider secrets onto the deployment core's public API
+// (src/core/index.ts) and its results back onto what the provider records. No deployment logic:
+// deploy, status and unload are the core's.
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import {
+  createProgressFormatter,
+  deployModel,
+  mlflowClientOptionsFromEnv,
+  modelPaths,
+  readModelStatus,
+  unloadModel,
+  type CommittedPointer,
+  type DeployEnvironment,
+  type DeployRequest,
+  type MlflowClientOptions,
+} from "../core";
+import type { ProviderSecrets } from "./secrets";
+import type { ModelDeploymentInputs } from "./state";
+
+/** What a successful deployment adds to the resource's outputs. */
+export interface DeployOutcome {
+  sha256: string;
+  committedAt: string;
+  previousVersion: string;
+  servedVersion: string;
+  tritonConfigDigest: string;
+}
+
+/** What a refresh learns about a model. */
+export interface ModelStatusView {
+  committed:
+    | {
+        version: string;
+        runId: string | undefined;
+        sha256: string | undefined;
+        committedAt: string | undefined;
+        previousVersion: string | undefined;
+      }
+    | undefined;
+  /** sha256 of the committed config.pbtxt; undefined when there is none. */
+  configDigest: string | undefined;
+  served: { endpoint: string; readyVersions: string[]; error?: string }[];
+}
+
+/** The core's environment for these inputs: where, which Triton pods, which MLflow, credentials. */
+export function environmentFor(
+  secrets: ProviderSecrets | undefined,
+  inputs: Pick<
+    ModelDeploymentInputs,
+    | "repositoryRoot"
+    | "tritonEndpoints"
+    | "tritonAdminHeader"
+    | "mlflowTrackingUri"
+    | "mlflowUsername"
+    | "timeouts"
+  >,
+  env: NodeJS.ProcessEnv = process.env,
+): DeployEnvironment {
+  return {
+    repositoryRoot: inputs.repositoryRoot,
+    tritonEndpoints: inputs.tritonEndpoints,
+    ...(secrets?.tritonApiKey !== undefined
+      ? { restrictedApi: { header: inputs.tritonAdminHeader, value: secrets.tritonApiKey } }
+      : {}),
+    mlflow: mlflowOptions(secrets, inputs, env),
+    timeouts: {
+      requestMs: inputs.timeouts.tritonRequestMs,
+      loadMs: inputs.timeouts.tritonLoadMs,
+      readyMs: inputs.timeouts.tritonReadyMs,
+    },
+    owner: `pulumi:${env.USER ?? "unknown"}`,
+  };
+}
+
+/** The core's request for these inputs. */
+export function requestFor(inputs: ModelDeploymentInputs): DeployRequest {
+  const config = inputs.tritonConfig;
+  return {
+    model: inputs.modelName,
+    registeredModel: inputs.registeredModel,
+    version: inputs.version,
+    ...(inputs.alias !== undefined ? { alias: inputs.alias } : {}),
+    ...(inputs.runId !== "" ? { expectedRunId: inputs.runId } : {}),
+    maxBatchSize: config.maxBatchSize,
+    inputs: config.inputs as DeployRequest["inputs"],
+    outputs: config.outputs as DeployRequest["outputs"],
+    instanceGroup: config.instanceGroup as NonNullable<DeployRequest["instanceGroup"]>,
+    ...(config.dynamicBatching !== undefined ? { dynamicBatching: config.dynamicBatching } : {}),
+    smoke: inputs.smoke,
+  };
+}
+
+/** Run the core's transaction; progress goes to `writeLine` (what `pulumi up` shows). */
+export async function deployWithCore(
+  secrets: ProviderSecrets | undefined,
+  inputs: ModelDeploymentInputs,
+  writeLine: (line: string) => void,
+): Promise<DeployOutcome> {
+  const env = environmentFor(secrets, inputs);
+  // One structured line per finished step (the host's stdout is not a terminal).
+  const onProgress = createProgressFormatter(
+    { write: (text) => writeLine(text.replace(/\n$/, "")) },
+    { tty: false },
+  );
+  const result = await deployModel(env, requestFor(inputs), { onProgress });
+  const status = await modelStatus(secrets, inputs);
+  const committed = status.committed;
+  if (committed === undefined || committed.version !== inputs.version) {
+    throw new Error(
+      `deploy of model '${inputs.modelName}' version ${inputs.version} reported '${result.outcome}' ` +
+        `but current.json names ${committed === undefined ? "no version" : `version ${committed.version}`}`,
+    );
+  }
+  writeLine(
+    `model=${inputs.modelName} step=deploy status=${result.outcome} version=${inputs.version}` +
+      (result.fromVersion !== undefined ? ` from=${result.fromVersion}` : ""),
+  );
+  return {
+    sha256: committed.sha256 ?? result.sha256 ?? "",
+    committedAt: committed.committedAt ?? "",
+    previousVersion: committed.previousVersion ?? "",
+    servedVersion: [...new Set(status.served.map((s) => s.readyVersions.join(",")))].join(" | "),
+    tritonConfigDigest: status.configDigest ?? "",
+  };
+}
+
+/** current.json, config.pbtxt digest and what each endpoint serves. Read-only. */
+export async function modelStatus(
+  secrets: ProviderSecrets | undefined,
+  inputs: ModelDeploymentInputs,
+): Promise<ModelStatusView> {
+  await requireDirectory(inputs.repositoryRoot);
+  const env = environmentFor(secrets, inputs);
+  const status = await readModelStatus(env, inputs.modelName);
+  return {
+    committed: status.committed === undefined ? undefined : committedView(status.committed),
+    configDigest: await fileDigest(modelPaths(inputs.repositoryRoot, inputs.modelName).config),
+    served: status.served,
+  };
+}
+
+/** Unload from every endpoint; the core keeps every file (see src/core/index.ts unloadModel). */
+export async function unloadFromTriton(
+  secrets: ProviderSecrets | undefined,
+  inputs: ModelDeploymentInputs,
+): Promise<void> {
+  await requireDirectory(inputs.repositoryRoot);
+  await unloadModel(environmentFor(secrets, inputs), inputs.modelName);
+}
+
+function committedView(pointer: CommittedPointer): NonNullable<ModelStatusView["committed"]> {
+  return {
+    version: pointer.activeVersion,
+    runId: pointer.runId,
+    sha256: pointer.sha256,
+    committedAt: pointer.updatedAtUtc,
+    previousVersion: pointer.previousVersion,
+  };
+}
+
+function mlflowOptions(
+  secrets: ProviderSecrets | undefined,
+  inputs: Pick<ModelDeploymentInputs, "mlflowTrackingUri" | "mlflowUsername" | "timeouts">,
+  env: NodeJS.ProcessEnv,
+): MlflowClientOptions {
+  // TLS and retry settings from the standard variables; credentials from the provider's secrets
+  // (stack config first, then the same variables), so they are never in inputs or state.
+  const {
+    MLFLOW_TRACKING_USERNAME: envUser,
+    MLFLOW_TRACKING_PASSWORD: _password,
+    MLFLOW_TRACKING_TOKEN: _token,
+    ...rest
+  } = env;
+  const options = mlflowClientOptionsFromEnv(rest, inputs.mlflowTrackingUri);
+  const username = inputs.mlflowUsername ?? envUser;
+  const password = secrets?.mlflowTrackingPassword;
+  const token = secrets?.mlflowTrackingToken;
+  return {
+    ...options,
+    timeoutMs: inputs.timeouts.mlflowRequestMs,
+    ...(username !== undefined && password !== undefined
+      ? { auth: { kind: "basic" as const, username, password } }
+      : token !== undefined
+        ? { auth: { kind: "bearer" as const, token } }
+        : {}),
+  };
+}
+
+async function requireDirectory(path: string): Promise<void> {
+  const stat = await fs.stat(path).catch(() => undefined);
+  if (stat?.isDirectory() !== true) {
+    throw new Error(
+      `model repository root ${path} is not a directory on this machine; expected the NFS export ` +
+        `mounted there (stack config storage.localMountPath)`,
+    );
+  }
+}
+
+async function fileDigest(path: string): Promise<string | undefined> {
+  try {
+    return createHash("sha256")
+      .update(await fs.readFile(path))
+      .digest("hex");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+// Resolves a configured model's MLflow alias (or pinned version) to an immutable version while the
+// program runs — i.e. during `pulumi preview` — through the core's MLflow client.
+import * as pulumi from "@pulumi/pulumi";
+import type { ModelConfig, StackConfig } from "../config/schema";
+import type { StackSecrets } from "../config/load";
+import { MlflowClient, type MlflowAuth } from "../core/mlflow";
+import type { ResolvedModelVersion } from "./deploy-models";
+
+/** MLflow credentials in plain text, only ever held inside an `apply`. */
+export interface MlflowCredentials {
+  token?: string | undefined;
+  password?: string | undefined;
+}
+
+/**
+ * Resolve one model against MLflow. Fails with a message naming the tracking URI, the model and
+ * the alias or version, and MLflow's own reason (unreachable, alias not found, not READY…).
+ */
+export async function resolveModelVersion(
+  config: StackConfig,
+  model: ModelConfig,
+  credentials: MlflowCredentials,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedModelVersion> {
+  const selector =
+    model.alias !== undefined ? { alias: model.alias } : { version: model.version ?? "" };
+  const what =
+    model.alias !== undefined ? `alias '${model.alias}'` : `pinned version ${model.version}`;
+  const client = new MlflowClient({
+    trackingUri: config.mlflow.trackingUri,
+    ...authFor(config, credentials, env),
+    timeoutMs: config.mlflow.requestTimeoutMs,
+    // A preview should fail within seconds when MLflow is down, not after minutes of backoff.
+    retry: { maxAttempts: 3, baseDelayMs: 250 },
+  });
+  try {
+    const resolved = await client.resolveVersion(model.registeredModel, selector);
+    return { version: resolved.version, runId: resolved.runId };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `cannot resolve model '${model.name}' (MLflow registered model '${model.registeredModel}', ` +
+        `${what}) at MLflow ${client.trackingUri}: ${reason}; expected a reachable tracking ` +
+        `server where that ${model.alias !== undefined ? "alias" : "version"} exists (the preview resolves it to the version that \`up\` deploys)`,
+    );
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * The resolver the program uses: MLflow credentials come from the stack's secret config (else the
+ * standard MLFLOW_TRACKING_* variables). The resolved version is not secret, so the result is
+ * unsecreted — otherwise the preview would show `[secret]` instead of `version: "12" => "13"`.
+ */
+export function mlflowResolver(
+  config: StackConfig,
+  secrets: Pick<StackSecrets, "mlflowTrackingToken" | "mlflowTrackingPassword">,
+): (model: ModelConfig) => pulumi.Output<ResolvedModelVersion> {
+  return (model) =>
+    pulumi.unsecret(
+      pulumi
+        .all([secrets.mlflowTrackingToken, secrets.mlflowTrackingPassword])
+        .apply(([token, password]) => resolveModelVersion(config, model, { token, password })),
+    );
+}
+
+function authFor(
+  config: StackConfig,
+  credentials: MlflowCredentials,
+  env: NodeJS.ProcessEnv,
+): { auth?: MlflowAuth } {
+  const username = config.mlflow.username ?? env.MLFLOW_TRACKING_USERNAME;
+  const password = credentials.password ?? env.MLFLOW_TRACKING_PASSWORD;
+  if (username !== undefined && password !== undefined && password !== "") {
+    return { auth: { kind: "basic", username, password } };
+  }
+  const token = credentials.token ?? env.MLFLOW_TRACKING_TOKEN;
+  if (token !== undefined && token !== "") return { auth: { kind: "bearer", token } };
+  return {};
+}

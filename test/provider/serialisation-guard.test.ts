@@ -1,0 +1,142 @@
+// Guard: the provider that the program serialises (`__provider`) carries no secret, no core code
+// and no schema, and it loads in a fresh `node` process whose cwd is the project — and fails with
+// a clear message anywhere else (pulumi-notes §1.9, §1.10; design.md invariant 5).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackConfig } from "../../src/config/stack-file";
+import { deployModels, modelDeploymentInputs } from "../../src/provider/deploy-models";
+import {
+  installRecordingMocks,
+  MODEL_DEPLOYMENT_TYPE,
+  registered,
+  type Registered,
+} from "./capture-provider";
+
+const PROJECT_DIR = resolve(__dirname, "../..");
+const SECRETS = {
+  tritonApiKey: "guard-triton-key-5f2c9a",
+  mlflowTrackingToken: "guard-mlflow-token-71be04",
+  mlflowTrackingPassword: "guard-mlflow-password-c3d9e1",
+};
+
+let resources: Registered[] = [];
+let providerText = "";
+let scratch = "";
+
+before(async () => {
+  // Secrets everywhere a careless provider could pick them up at serialisation time.
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`triton-serving:${k}`, v])),
+    Object.keys(SECRETS).map((k) => `triton-serving:${k}`),
+  );
+  process.env.TRITON_API_KEY = SECRETS.tritonApiKey;
+  process.env.MLFLOW_TRACKING_TOKEN = SECRETS.mlflowTrackingToken;
+  resources = installRecordingMocks("dev");
+  const config = readStackConfig(PROJECT_DIR, "dev");
+  const { deployments } = deployModels(config, {
+    resolve: (m) => Promise.resolve({ version: "13", runId: `run-of-${m.name}` }),
+    dependsOn: [],
+  });
+  await registered(deployments);
+  const deployment = resources.find((r) => r.type === MODEL_DEPLOYMENT_TYPE);
+  assert.ok(deployment, "a ModelDeployment was registered");
+  assert.equal(
+    typeof deployment.inputs.__provider,
+    "string",
+    "__provider is plain text, not a secret",
+  );
+  providerText = deployment.inputs.__provider as string;
+  scratch = mkdtempSync(join(tmpdir(), "provider-guard-"));
+  writeFileSync(join(scratch, "provider.js"), providerText);
+});
+
+after(() => {
+  delete process.env.TRITON_API_KEY;
+  delete process.env.MLFLOW_TRACKING_TOKEN;
+  if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
+});
+
+void describe("the serialised ModelDeployment provider", () => {
+  void test("is registered with the documented type token and exactly the resolved inputs", () => {
+    const config = readStackConfig(PROJECT_DIR, "dev");
+    const model = config.models[0]!;
+    const deployment = resources.find((r) => r.type === MODEL_DEPLOYMENT_TYPE)!;
+    assert.equal(deployment.name, `model-${model.name}`);
+    const { __provider: _p, ...inputs } = deployment.inputs;
+    assert.deepEqual(
+      inputs,
+      modelDeploymentInputs(config, model, { version: "13", runId: `run-of-${model.name}` }),
+    );
+  });
+
+  void test("contains no secret value", () => {
+    for (const [key, value] of Object.entries(SECRETS)) {
+      assert.equal(providerText.includes(value), false, `${key} must not be in __provider`);
+    }
+    for (const r of resources) {
+      assert.equal(JSON.stringify(r.inputs).includes(SECRETS.tritonApiKey), false, r.name);
+    }
+  });
+
+  void test("captures only the loader, not the core, zod or the provider's run-time half", () => {
+    assert.match(providerText, /src\/provider\/provider-runtime\.ts/);
+    assert.match(providerText, /require\("ts-node"\)/);
+    for (const forbidden of [
+      "zod",
+      "InputsSchema",
+      "DeploymentError",
+      "deployWithCore",
+      "undici",
+    ]) {
+      assert.equal(providerText.includes(forbidden), false, `${forbidden} must not be serialised`);
+    }
+    assert.ok(providerText.length < 8_000, `__provider is ${providerText.length} chars`);
+  });
+
+  void test("loads in a fresh node process whose cwd is the project, and its check runs", () => {
+    const result = runProvider(PROJECT_DIR);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      methods: ["check", "configure", "create", "delete", "diff", "read", "update"],
+      failures: [{ property: "version", reason: 'a model version such as "12" (got "latest")' }],
+    });
+  });
+
+  void test("fails clearly when the host's cwd is not the project", () => {
+    const result = runProvider(scratch);
+    assert.notEqual(result.status, 0);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `cannot find ${escape(join(scratch, "src/provider/provider-runtime.ts"))}; expected the dynamic-provider host to run in the triton-serving project directory`,
+      ),
+    );
+  });
+});
+
+/** What the host does with `__provider` (require-from-string, handler(), configure, check). */
+function runProvider(cwd: string) {
+  const requireFromString = require.resolve("require-from-string", {
+    paths: [require.resolve("@pulumi/pulumi")],
+  });
+  const script = `
+    const load = require(${JSON.stringify(requireFromString)});
+    const text = require("fs").readFileSync(${JSON.stringify(join(scratch, "provider.js"))}, "utf8");
+    const provider = load(text).handler();
+    (async () => {
+      await provider.configure({ config: { get: () => undefined, require: () => { throw new Error("unset"); } } });
+      const r = await provider.check({}, { version: "latest" });
+      const failures = r.failures.filter((f) => f.property === "version");
+      console.log(JSON.stringify({ methods: Object.keys(provider).filter((k) => typeof provider[k] === "function").sort(), failures }));
+    })().catch((e) => { console.error(e.message); process.exit(1); });`;
+  return spawnSync(process.execPath, ["-e", script], { cwd, encoding: "utf8", timeout: 60_000 });
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
