@@ -57,10 +57,10 @@ function faultRuleFrom(body: Record<string, unknown>): FaultRule {
 export async function handleControl(
   handle: MlflowHandle,
   method: string,
-  url: URL,
+  pathname: string,
   incoming: IncomingMessage,
 ): Promise<Reply> {
-  const path = url.pathname.slice(CONTROL_PREFIX.length);
+  const path = pathname.slice(CONTROL_PREFIX.length);
   try {
     if (path === "/faults" && method === "POST") {
       return jsonReply({ id: handle.faults.add(faultRuleFrom(await readJson(incoming))) });
@@ -104,7 +104,7 @@ export async function handleControl(
       );
       return jsonReply({});
     }
-    return jsonReply({ error: `no test-control route ${method} ${url.pathname}` }, 404);
+    return jsonReply({ error: `no test-control route ${method} ${pathname}` }, 404);
   } catch (error) {
     return jsonReply({ error: (error as Error).message }, 400);
   }

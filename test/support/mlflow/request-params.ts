@@ -6,7 +6,8 @@ import { MlflowError, errors } from "./errors";
 
 export interface RequestInfo {
   readonly method: string;
-  readonly url: URL;
+  /** The query string, parsed. */
+  readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
 }
@@ -39,12 +40,10 @@ export function checkJsonContentType(req: RequestInfo): void {
  * (Flask's `get_json(silent=True)`); a double-encoded JSON string is decoded twice.
  */
 export function requestFields(req: RequestInfo, repeated: readonly string[] = []): Fields {
-  if (req.method === "GET" && [...req.url.searchParams.keys()].length > 0) {
+  if (req.method === "GET" && [...req.query.keys()].length > 0) {
     const fields: Record<string, unknown> = {};
-    for (const key of new Set(req.url.searchParams.keys())) {
-      fields[key] = repeated.includes(key)
-        ? req.url.searchParams.getAll(key)
-        : req.url.searchParams.get(key);
+    for (const key of new Set(req.query.keys())) {
+      fields[key] = repeated.includes(key) ? req.query.getAll(key) : req.query.get(key);
     }
     return fields;
   }

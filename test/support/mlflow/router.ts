@@ -23,7 +23,9 @@ export interface ServerCore {
 export interface RouteContext {
   readonly core: ServerCore;
   readonly method: string;
-  readonly url: URL;
+  /** The raw request path (no dot-segment resolution) and the parsed query string. */
+  readonly pathname: string;
+  readonly query: URLSearchParams;
   readonly incoming: IncomingMessage;
   /** Path parameters, already percent-decoded. */
   readonly params: Readonly<Record<string, string>>;
@@ -123,15 +125,15 @@ export function bodyReader(incoming: IncomingMessage): () => Promise<Buffer> {
 
 export function fieldsReader(
   method: string,
-  url: URL,
+  query: URLSearchParams,
   incoming: IncomingMessage,
   readBody: () => Promise<Buffer>,
 ): (repeated?: readonly string[]) => Promise<Fields> {
   return async (repeated = []) => {
-    const needsBody = !(method === "GET" && [...url.searchParams.keys()].length > 0);
+    const needsBody = !(method === "GET" && [...query.keys()].length > 0);
     const info: RequestInfo = {
       method,
-      url,
+      query,
       headers: incoming.headers,
       body: needsBody ? await readBody() : Buffer.alloc(0),
     };

@@ -153,17 +153,18 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
 
   async function route(
     method: string,
-    url: URL,
+    pathname: string,
+    query: URLSearchParams,
     incoming: IncomingMessage,
   ): Promise<{ reply: Reply; error?: string }> {
     // mlflow-contract.md §4, §5: the basic-auth app runs before routing (so even an unknown
     // path gets 401 first); only /health and static files are unprotected.
     let permission: ReturnType<typeof authenticate> | undefined;
-    if (options.auth && !isUnprotectedRoute(url.pathname)) {
+    if (options.auth && !isUnprotectedRoute(pathname)) {
       permission = authenticate(incoming.headers, options.auth);
       if (!permission.ok) return { reply: permission.reply };
     }
-    const match = router.match(method, url.pathname);
+    const match = router.match(method, pathname);
     // mlflow-contract.md §4: unknown route → Flask 404 HTML (a wrong method → Flask 405).
     if (match.kind === "not-found") return { reply: werkzeugReply(404) };
     if (match.kind === "method-not-allowed") {
@@ -197,11 +198,12 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
       const reply = await match.route.handler({
         core,
         method,
-        url,
+        pathname,
+        query,
         incoming,
         params: match.params,
         rule: match.route.rule,
-        fields: fieldsReader(method, url, incoming, readBody),
+        fields: fieldsReader(method, query, incoming, readBody),
       });
       return { reply };
     } catch (error) {
@@ -215,11 +217,15 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     const startedAt = Date.now();
     const method = (incoming.method ?? "GET").toUpperCase();
     const rawPath = incoming.url ?? "/";
-    const url = new URL(rawPath, "http://127.0.0.1");
+    // The path is kept raw: WHATWG URL parsing would resolve `..` and `%2E%2E` segments that
+    // Werkzeug hands to MLflow's path checks untouched.
+    const queryAt = rawPath.indexOf("?");
+    const query = new URLSearchParams(queryAt >= 0 ? rawPath.slice(queryAt + 1) : "");
+    const pathname = queryAt >= 0 ? rawPath.slice(0, queryAt) : rawPath;
     const sendContext = { req: incoming, res, sleep };
 
-    if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-      const reply = await handleControl(handle, method, url, incoming);
+    if (pathname === CONTROL_PREFIX || pathname.startsWith(`${CONTROL_PREFIX}/`)) {
+      const reply = await handleControl(handle, method, pathname, incoming);
       await sendReply(sendContext, reply);
       return;
     }
@@ -254,7 +260,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     if (fault?.kind === "status") {
       reply = statusFaultReply(fault);
     } else {
-      const outcome = await route(method, url, incoming);
+      const outcome = await route(method, pathname, query, incoming);
       reply = outcome.reply;
       error = outcome.error;
     }

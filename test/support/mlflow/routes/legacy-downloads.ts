@@ -13,7 +13,7 @@ import { sendFileReply } from "./file-responses";
 class MissingQueryKey extends Error {}
 
 function queryKey(ctx: RouteContext, key: string): string {
-  const value = ctx.url.searchParams.get(key);
+  const value = ctx.query.get(key);
   if (value === null) throw new MissingQueryKey(key);
   return value;
 }
@@ -51,7 +51,7 @@ function guarded(handler: (ctx: RouteContext) => Reply): (ctx: RouteContext) => 
 /** `GET /get-artifact?path=<p>&run_uuid=<id>` (also `run_id`). */
 const getArtifact = guarded((ctx) => {
   const path = validatePathIsSafe(queryKey(ctx, "path"));
-  const runId = ctx.url.searchParams.get("run_id") || ctx.url.searchParams.get("run_uuid");
+  const runId = ctx.query.get("run_id") || ctx.query.get("run_uuid");
   // Python's `get_run(None)` → "Run with id=None not found".
   const run = ctx.core.store.getRun(runId ?? "None");
   return sendArtifact(ctx, storageFor(ctx.core, run.artifactUri), path);
@@ -59,8 +59,8 @@ const getArtifact = guarded((ctx) => {
 
 /** `GET /model-versions/get-artifact?name=<n>&version=<v>&path=<p>`, rooted at the download URI. */
 const getModelVersionArtifact = guarded((ctx) => {
-  const name = ctx.url.searchParams.get("name") ?? "";
-  const version = ctx.url.searchParams.get("version") ?? "";
+  const name = ctx.query.get("name") ?? "";
+  const version = ctx.query.get("version") ?? "";
   const path = validatePathIsSafe(queryKey(ctx, "path"));
   const mv = ctx.core.store.getModelVersion(name, version);
   return sendArtifact(ctx, storageFor(ctx.core, mv.storageLocation ?? mv.source), path);
@@ -68,7 +68,7 @@ const getModelVersionArtifact = guarded((ctx) => {
 
 /** 3.x `GET /ajax-api/2.0/mlflow/logged-models/<id>/artifacts/files?artifact_file_path=<p>`. */
 const getLoggedModelArtifact = guarded((ctx) => {
-  const path = ctx.url.searchParams.get("artifact_file_path");
+  const path = ctx.query.get("artifact_file_path");
   if (!path) {
     throw new MlflowError(
       "BAD_REQUEST",
