@@ -54,8 +54,8 @@ export function classifyTritonError(status: number, text: string): TritonErrorCo
   if (status === 501) return "UNSUPPORTED";
   if (status === 500) return "INTERNAL";
   if (status === 400) {
-    // Before 24.01 these core errors were 400 too; their text still says what they are.
-    if (/is not found|has no available versions|unknown model/i.test(text)) return "NOT_FOUND";
+    // Before 24.01 these core errors were 400 too; their text still says what they are. Every
+    // model-lookup message starts "Request for unknown model:", so readiness is checked first.
     if (
       /not at ready state|Server not ready|is not allowed if polling is enabled|Exceeds maximum queue size|Request timeout expired/i.test(
         text,
@@ -63,6 +63,7 @@ export function classifyTritonError(status: number, text: string): TritonErrorCo
     ) {
       return "UNAVAILABLE";
     }
+    if (/is not found|has no available versions/i.test(text)) return "NOT_FOUND";
     if (/failed to poll from model repository|failed to parse the request JSON/i.test(text)) {
       return "INTERNAL";
     }
