@@ -93,7 +93,7 @@ export function startServerProcess(
  */
 export async function waitFor<T>(
   what: string,
-  probe: () => Promise<T | undefined>,
+  probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs: number,
   intervalMs = 200,
 ): Promise<T> {
