@@ -10,6 +10,8 @@ import { ModelStorage } from "./components/model-storage";
 import { Monitoring } from "./components/monitoring";
 import { Namespace } from "./components/namespace";
 import { TritonServer } from "./components/triton-server";
+import { deployModels } from "./provider/deploy-models";
+import { mlflowResolver } from "./provider/resolve-model-version";
 import { commonLabels, tritonLabels, tritonSelectorLabels } from "./lib/labels";
 import { objectNames } from "./lib/names";
 import {
@@ -41,7 +43,7 @@ const monitoringLabels = { ...commonLabels(env), release };
 const webhookData: Record<string, pulumi.Output<string>> = {
   [WEBHOOK_SECRET_KEYS.slackWebhookUrl]: secrets.slackWebhookUrl,
 };
-if (secrets.pagerRoutingKey !== undefined) {
+if (config.alerting.pager.enabled && secrets.pagerRoutingKey !== undefined) {
   webhookData[WEBHOOK_SECRET_KEYS.pagerRoutingKey] = secrets.pagerRoutingKey;
 }
 const monitoring = new Monitoring("monitoring", {
@@ -116,7 +118,15 @@ export interface ModelDeploymentContext {
 }
 
 const platform: ModelDeploymentContext = { config, secrets, triton, storage };
-void platform;
+// Each model's alias is resolved against MLflow right here, while previewing, so the preview shows
+// `version: "12" => "13"` and `up` deploys exactly that version (src/provider/deploy-models.ts).
+const modelDeployments = deployModels(platform.config, {
+  resolve: mlflowResolver(platform.config, platform.secrets),
+  dependsOn: [platform.triton],
+});
+
+/** Per model: the committed version, its MLflow run, the sha256 of model.onnx, when committed. */
+export const models = modelDeployments.outputs;
 
 // ---- stack outputs ------------------------------------------------------------------------------
 
