@@ -2,8 +2,8 @@
 import { resolve as resolvePath } from "node:path";
 import { MlflowError } from "./errors";
 
-/** Decode percent-escapes until nothing changes, as MLflow's `_decode` does before checking. */
-function decodeFully(path: string): string {
+/** Decode percent-escapes (and `+`) until nothing changes, as MLflow does before checking. */
+export function decodeFully(path: string): string {
   let current = path;
   for (;;) {
     let next: string;

@@ -1,7 +1,7 @@
 // Model Registry endpoints (mlflow-contract.md §1.1), read and write: the write side is how
 // anything that talks to MLflow seeds this server.
 import { MlflowError } from "../errors";
-import { isLocalUri, localUriToPath, sourceHasRelativeReferences } from "../paths";
+import { decodeFully, isLocalUri, localUriToPath, sourceHasRelativeReferences } from "../paths";
 import { jsonReply, type Reply } from "../reply";
 import {
   optionalInteger,
@@ -109,7 +109,8 @@ function validateSource(core: ServerCore, source: string, runId: string, modelId
       `Invalid model version source: '${localUriToPath(source)}'. To use a local path as a model version source, the ${owner} request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the ${owner}.`,
     );
   }
-  if (sourceHasRelativeReferences(source)) throw INVALID_SOURCE_RELATIVE(source);
+  // The message quotes the source as decoded by the check's unquote loop.
+  if (sourceHasRelativeReferences(source)) throw INVALID_SOURCE_RELATIVE(decodeFully(source));
 }
 
 /**
