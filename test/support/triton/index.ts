@@ -1,5 +1,5 @@
 // Public API of the Triton-compatible test server for other tests.
-export { startTritonServer } from "./server";
+export { startTritonServer, TestControls } from "./server";
 export type { TritonHandle, TritonServerOptions, RequestLogEntry, InjectedFailure } from "./server";
 export { parseTritonFlags } from "./flags";
 export { writeModelDir, writeVersion, onnxConfig } from "./repository-fixture";

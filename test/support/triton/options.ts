@@ -2,6 +2,7 @@
 // validation with Triton's own error texts (triton-contract.md §2.1, §4, §5.1).
 import { DEFAULT_QUANTILES, parseQuantiles, type MetricsConfig } from "./metrics";
 import type { ModelControlMode } from "./repository-manager";
+import type { TestControls } from "./test-controls";
 import { parseRestrictedApis, type Restriction, type RestrictedCategory } from "./restricted-apis";
 
 export interface TritonServerOptions {
@@ -41,6 +42,11 @@ export interface TritonServerOptions {
   readonly serverVersion?: string;
   /** Where log lines go (what Triton writes to its log). @default discard */
   readonly log?: (line: string) => void;
+  /**
+   * Test controls already in effect during startup loading (e.g. a load delay, to observe that no
+   * port listens until startup loading finishes). The handle exposes the same object.
+   */
+  readonly controls?: TestControls;
 }
 
 export interface ResolvedOptions {
@@ -62,6 +68,7 @@ export interface ResolvedOptions {
   readonly legacyStatusCodes: boolean;
   readonly serverVersion: string;
   readonly log: (line: string) => void;
+  readonly controls: TestControls | undefined;
 }
 
 function parseMetricsConfig(values: readonly string[]): MetricsConfig {
@@ -121,5 +128,6 @@ export function resolveOptions(opts: TritonServerOptions): ResolvedOptions {
     legacyStatusCodes: opts.legacyStatusCodes ?? false,
     serverVersion: opts.serverVersion ?? "2.73.0dev",
     log: opts.log ?? (() => undefined),
+    controls: opts.controls,
   };
 }

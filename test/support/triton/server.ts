@@ -16,6 +16,7 @@ import { TestControls, type InjectedFailure } from "./test-controls";
 export type { TritonServerOptions } from "./options";
 export type { RequestLogEntry } from "./request-log";
 export type { InjectedFailure } from "./test-controls";
+export { TestControls } from "./test-controls";
 
 export interface TritonHandle {
   /** `http://127.0.0.1:<http port>` */
@@ -29,6 +30,8 @@ export interface TritonHandle {
   readonly adminPort: number | undefined;
   /** False between crash() and restart(). */
   readonly running: boolean;
+  /** The test controls (the same object as the methods below act on). */
+  readonly controls: TestControls;
 
   /** Adds latency to every execution of a model (version undefined) or one version; 0 clears. */
   setLatency(model: string, version: number | undefined, ms: number): void;
@@ -96,7 +99,7 @@ class Listener {
 }
 
 class TritonServerInstance implements TritonHandle {
-  readonly controls = new TestControls();
+  readonly controls: TestControls;
   private readonly log = new RequestLog();
   private core: ServerCore | undefined;
   private readonly api: Listener;
@@ -108,6 +111,7 @@ class TritonServerInstance implements TritonHandle {
   adminPort: number | undefined;
 
   constructor(private readonly opts: ResolvedOptions) {
+    this.controls = opts.controls ?? new TestControls();
     const current = (): ServerCore => {
       if (!this.core) throw new Error("the Triton test server is not running");
       return this.core;
