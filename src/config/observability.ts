@@ -7,10 +7,16 @@ import { z } from "zod";
 const DURATION = "a Prometheus duration such as 30s, 5m or 1h30m";
 export const PromDurationSchema = z
   .string({ error: DURATION })
-  .regex(/^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/, {
+  // Every unit optional, but not all absent: "" is refused by the lookahead.
+  .regex(/^(?=.)((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/, {
     error: DURATION,
-  })
-  .refine((d) => d !== "", { error: DURATION });
+    abort: true,
+  });
+
+/** A duration above zero: a rate window, group_interval and repeat_interval cannot be 0. */
+export const PositivePromDurationSchema = PromDurationSchema.refine((d) => /[1-9]/.test(d), {
+  error: "a Prometheus duration above zero, such as 30s or 5m",
+});
 
 export const SeveritySchema = z
   .enum(["critical", "warning", "info"], { error: 'one of: "critical", "warning", "info"' })
@@ -51,7 +57,7 @@ const presenceAlert = (opts: { what: string; forDuration: string }) =>
 
 export const AlertRulesConfigSchema = z
   .strictObject({
-    window: PromDurationSchema.default("5m").describe(
+    window: PositivePromDurationSchema.default("5m").describe(
       "Range over which rates are taken for the mean latency, queue time and error ratio alerts.",
     ),
     meanLatency: thresholdAlert({
@@ -139,10 +145,10 @@ export const RoutingConfigSchema = z
     groupWait: PromDurationSchema.default("30s").describe(
       "How long Alertmanager waits to batch the first notification of a new group.",
     ),
-    groupInterval: PromDurationSchema.default("5m").describe(
+    groupInterval: PositivePromDurationSchema.default("5m").describe(
       "How long Alertmanager waits before notifying about new alerts added to a group.",
     ),
-    repeatInterval: PromDurationSchema.default("4h").describe(
+    repeatInterval: PositivePromDurationSchema.default("4h").describe(
       "How long Alertmanager waits before re-sending a notification for a still-firing group.",
     ),
   })

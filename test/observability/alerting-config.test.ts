@@ -42,6 +42,12 @@ void test("bad values are rejected with the key and what is expected", () => {
   assert.deepEqual(issues({ rules: { window: "5 minutes" } }), [
     "rules.window: a Prometheus duration such as 30s, 5m or 1h30m",
   ]);
+  assert.deepEqual(issues({ rules: { window: "0m" } }), [
+    "rules.window: a Prometheus duration above zero, such as 30s or 5m",
+  ]);
+  assert.deepEqual(issues({ routing: { groupInterval: "0s" } }), [
+    "routing.groupInterval: a Prometheus duration above zero, such as 30s or 5m",
+  ]);
   assert.deepEqual(issues({ rules: { meanLatency: { for: "" } } }), [
     "rules.meanLatency.for: a Prometheus duration such as 30s, 5m or 1h30m",
   ]);
