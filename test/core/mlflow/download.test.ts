@@ -465,6 +465,54 @@ void describe("downloadModel: integrity", () => {
   });
 });
 
+void describe("downloadModel: progress", () => {
+  void test("bytes, total, rate and ETA per file, throttled, ending with a done event", async () => {
+    const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 31) % 251);
+    const pub = await publish("run-artifacts", {
+      "model.onnx": big,
+      "weights.bin": new Uint8Array(1000),
+    });
+    // Time moves 40 ms each time the downloader reads the clock.
+    let t = 0;
+    const clock = { now: () => (t += 40), sleep: () => Promise.resolve(), random: () => 0.5 };
+    const c = client({ clock });
+    const events: DownloadProgress[] = [];
+    await c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), await target(), {
+      onProgress: (p) => events.push(p),
+    });
+    const model = events.filter((e) => e.file === "model.onnx");
+    assert.ok(model.length >= 3, `expected several progress events, got ${model.length}`);
+    assert.ok(model.slice(0, -1).every((e) => !e.done && e.bytes <= big.length));
+    assert.ok(model.every((e, i) => i === 0 || e.bytes >= (model[i - 1]?.bytes ?? 0)));
+    for (const e of model) {
+      assert.equal(e.total, big.length);
+      assert.equal(e.fileIndex, 1);
+      assert.equal(e.fileCount, 2);
+      assert.ok(e.bytesPerSecond > 0);
+      assert.ok(Math.abs((e.etaSeconds ?? NaN) - (big.length - e.bytes) / e.bytesPerSecond) < 1e-9);
+    }
+    assert.deepEqual(
+      { ...model[model.length - 1], bytesPerSecond: 0 },
+      {
+        file: "model.onnx",
+        fileIndex: 1,
+        fileCount: 2,
+        bytes: big.length,
+        total: big.length,
+        bytesPerSecond: 0,
+        etaSeconds: 0,
+        attempt: 1,
+        done: true,
+      },
+    );
+    const weights = events.filter((e) => e.file === "weights.bin");
+    assert.deepEqual(
+      weights.map((e) => [e.fileIndex, e.bytes, e.done]),
+      [[2, 1000, true]],
+    );
+  });
+});
+
 void describe("downloadModel: auth", () => {
   void test("Bearer is sent on listing and download requests", async () => {
     const secured = await startMlflowServer({ auth: { tokens: [{ token: "tok" }] } });
