@@ -1,0 +1,249 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { parse, stringify } from "yaml";
+import { runModelCli } from "../../src/cli/model";
+import { MODEL_USAGE } from "../../src/cli/model-args";
+import { corruptModel, irisModel } from "../support/onnx/fixtures";
+import {
+  API_KEY,
+  MODEL,
+  publish,
+  readyVersions,
+  REGISTERED,
+  startBench,
+  type Bench,
+} from "../core/transaction/harness";
+
+const REPO = join(__dirname, "..", "..");
+
+/** A project dir with Pulumi.yaml and Pulumi.cli.yaml (dev's config with the iris model). */
+async function makeProject(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "cli-project-"));
+  await copyFile(join(REPO, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+  const dev = parse(await readFile(join(REPO, "Pulumi.dev.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  dev.config["triton-serving:models"] = [
+    {
+      name: MODEL,
+      registeredModel: REGISTERED,
+      alias: "champion",
+      maxBatchSize: 0,
+      inputs: [{ name: "input", dataType: "TYPE_FP32", dims: [1, 4] }],
+      outputs: [{ name: "probabilities", dataType: "TYPE_FP32", dims: [1, 3] }],
+      smoke: { requests: 2 },
+    },
+  ];
+  await writeFile(join(dir, "Pulumi.cli.yaml"), stringify(dev));
+  return dir;
+}
+
+async function run(argv: string[], env: Record<string, string>, cwd: string) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runModelCli(argv, {
+    env,
+    cwd,
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t), isTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+void describe("npm run model", () => {
+  let bench: Bench;
+  let project: string;
+  let env: Record<string, string>;
+
+  before(async () => {
+    bench = await startBench();
+    project = await makeProject();
+    env = {
+      TRITON_SERVING_TRITON_URLS: bench.tritons.map((t) => t.httpUrl).join(","),
+      TRITON_SERVING_REPOSITORY_ROOT: bench.root,
+      MLFLOW_TRACKING_URI: bench.mlflow.url,
+      TRITON_SERVING_API_KEY: API_KEY,
+      TRITON_SERVING_READY_TIMEOUT_MS: "3000",
+    };
+  });
+  after(async () => {
+    await bench.close();
+  });
+
+  void test("usage errors exit 2 with a line naming the argument", async () => {
+    const cases: [string[], string][] = [
+      [["deploy"], "--stack is required (e.g. --stack dev)"],
+      [
+        ["launch", "--stack", "cli"],
+        'unknown command "launch"; expected one of deploy, status, verify, history',
+      ],
+      [
+        ["deploy", "--stack", "cli", "--alias", "a", "--version", "3"],
+        "--alias and --version exclude each other; give one",
+      ],
+      [
+        ["deploy", "--stack", "cli", "--version", "v3"],
+        '--version "v3" is not a model version; expected digits such as 12',
+      ],
+      [
+        ["status", "--stack", "cli", "--model", "nope"],
+        '--model "nope" is not a model of stack cli; expected one of: iris',
+      ],
+      [
+        ["status", "--stack", "cli", "--colour"],
+        'unknown option "--colour"; expected one of --stack, --model, --alias, --version, --project-dir, --limit, --json',
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await run(argv, env, project);
+      assert.equal(r.code, 2, argv.join(" "));
+      assert.equal(r.stderr, `error: ${message}\n\n${MODEL_USAGE}\n`);
+      assert.equal(r.stdout, "");
+    }
+  });
+
+  void test("a missing stack file or a bad override is a config error: exit 2", async () => {
+    const missing = await run(["status", "--stack", "nope"], env, project);
+    assert.equal(missing.code, 2);
+    assert.equal(
+      missing.stderr,
+      `error: invalid stack config (${join(project, "Pulumi.nope.yaml")}):\n  - (file): missing, expected the config of stack "nope" (create it with: pulumi stack init nope)\n`,
+    );
+    const badRoot = await run(
+      ["status", "--stack", "cli"],
+      { ...env, TRITON_SERVING_REPOSITORY_ROOT: "models" },
+      project,
+    );
+    assert.equal(badRoot.code, 2);
+    assert.match(
+      badRoot.stderr,
+      /^error: TRITON_SERVING_REPOSITORY_ROOT "models" is not an absolute path; expected the model repository mount, e\.g\. \/mnt\/models\n/,
+    );
+  });
+
+  void test("deploy resolves the stack's alias and commits (exit 0); a re-run is unchanged (exit 0)", async () => {
+    const v = await publish(bench, irisModel({ variant: 1 }), { alias: "champion" });
+    const first = await run(["deploy", "--stack", "cli"], env, project);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(
+      first.stdout,
+      new RegExp(
+        `^iris: committed version ${v.version} \\(first deployment\\) in \\d+\\.\\ds; sha256 ${v.sha256}; verified on 1 endpoint\\(s\\), 2 generated request\\(s\\), p95 [0-9.]+ ms\\n$`,
+      ),
+    );
+    // One structured line per step on stderr (not a terminal).
+    const steps = first.stderr
+      .trim()
+      .split("\n")
+      .map((l) => /step=(\S+) status=(\S+)/.exec(l)?.slice(1).join(":"));
+    assert.deepEqual(steps, [
+      "lock:ok",
+      "snapshot:ok",
+      "resolve:ok",
+      "download:ok",
+      "materialize:ok",
+      "validate:ok",
+      "load:ok",
+      "ready:ok",
+      "smoke:ok",
+      "promote:ok",
+      "commit:ok",
+    ]);
+    const again = await run(["deploy", "--stack", "cli"], env, project);
+    assert.equal(again.code, 0);
+    assert.equal(again.stdout, `iris: unchanged, version ${v.version} is committed and served\n`);
+  });
+
+  void test("status, verify and history report the committed version", async () => {
+    const status = await run(["status", "--stack", "cli", "--json"], env, project);
+    assert.equal(status.code, 0);
+    const parsed = JSON.parse(status.stdout);
+    const version = parsed.models[0].committed.activeVersion as string;
+    assert.equal(parsed.models[0].drift, false);
+    assert.deepEqual(parsed.models[0].served, [
+      { endpoint: bench.tritons[0]!.httpUrl, readyVersions: [version] },
+    ]);
+    const human = await run(["status", "--stack", "cli"], env, project);
+    assert.match(
+      human.stdout,
+      new RegExp(
+        `^iris: committed version ${version} \\(alias champion\\) at \\S+\\n  ${bench.tritons[0]!.httpUrl.replace(/[.]/g, "\\.")}: serving version ${version}\\n$`,
+      ),
+    );
+    const verify = await run(["verify", "--stack", "cli"], env, project);
+    assert.equal(verify.code, 0, verify.stderr);
+    assert.match(
+      verify.stdout,
+      new RegExp(
+        `^iris: verified version ${version} on http://127\\.0\\.0\\.1:\\d+ \\(2 generated request\\(s\\), p95 [0-9.]+ ms\\)\\n$`,
+      ),
+    );
+    const history = await run(["history", "--stack", "cli", "--limit", "1"], env, project);
+    assert.equal(history.code, 0);
+    assert.match(history.stdout, new RegExp(`^\\S+ iris committed - -> ${version}\\n$`));
+  });
+
+  void test("a failed deploy exits 1 and says what serves; --json carries the result", async () => {
+    const committed = (await run(["status", "--stack", "cli", "--json"], env, project)).stdout;
+    const version = JSON.parse(committed).models[0].committed.activeVersion as string;
+    const bad = await publish(bench, corruptModel());
+    const r = await run(
+      ["deploy", "--stack", "cli", "--version", bad.version, "--json"],
+      env,
+      project,
+    );
+    assert.equal(r.code, 1);
+    const message = `deploy of model 'iris' version ${bad.version} failed at step 'validate': model.onnx is not a valid ONNX model: protobuf decoding failed (index out of range) — rolled back; committed version ${version}; serving ${bench.tritons[0]!.httpUrl}: version ${version}`;
+    assert.ok(r.stderr.endsWith(`iris: ${message}\n`), r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.results[0].outcome, "rolled_back");
+    assert.equal(out.results[0].step, "validate");
+    assert.equal(out.results[0].error, message);
+    assert.equal(JSON.stringify(out).includes(API_KEY), false, "no secret in the output");
+  });
+
+  void test("an alias that does not resolve exits 1 and changes nothing", async () => {
+    const r = await run(["deploy", "--stack", "cli", "--alias", "nosuchalias"], env, project);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^iris: cannot resolve alias nosuchalias of registered model 'iris-classifier': .+ — nothing was changed\n$/,
+    );
+  });
+
+  void test("a rollback that fails too exits 3", async () => {
+    const triton = bench.tritons[0]!;
+    const committed = readyVersions(triton)[0]!;
+    const v = await publish(bench, irisModel({ variant: 2 }));
+    // The served model refuses every load: the promotion fails, and so does the reload of the
+    // committed version (in memory the committed version keeps serving, as Triton would).
+    triton.failLoad(MODEL, undefined, { code: "INTERNAL", message: "disk full" });
+    try {
+      const r = await run(["deploy", "--stack", "cli", "--version", v.version], env, project);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(
+        r.stderr,
+        /failed at step 'promote': .* — rollback FAILED \(.*disk full.*\); committed version \d+; serving http:\/\/127\.0\.0\.1:\d+: version \d+\n$/,
+      );
+    } finally {
+      triton.resetControls();
+    }
+    assert.deepEqual(readyVersions(triton), [committed]);
+  });
+
+  void test("the npm script entry point exits with the code (usage error: 2)", () => {
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join(REPO, "src/cli/model.ts"), "deploy"],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(r.status, 2);
+    assert.ok(r.stderr.startsWith("error: --stack is required (e.g. --stack dev)\n"));
+  });
+});
