@@ -1,24 +1,35 @@
 // The real program for stack `dev` (Pulumi.dev.yaml) under Pulumi mocks: every resource it
 // registers, the key inputs exactly, and every Kubernetes object against its OpenAPI schema.
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { validateAllKubernetesResources } from "../support/k8s-validate";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import { dependenciesOf, object, one, parentOf, resourceSet } from "./harness/inspect";
 import { runStack, stackFileValues } from "./harness/run-stack";
 import { testSecrets } from "./harness/test-secrets";
 import { TYPES, assertWiring } from "./harness/wiring-checks";
+import { startSeededMlflow, type SeededMlflow } from "../provider/seeded-mlflow";
 import { READINESS_SCRIPT } from "../../src/components/triton-readiness-probe";
 
 const secrets = testSecrets("dev");
 let resources: RecordedResource[] = [];
 let outputs: Record<string, unknown> = {};
 
+let mlflow: SeededMlflow | undefined;
+
+// The program resolves each model's alias against MLflow while it runs (= at preview): point the
+// stack at an MLflow-compatible server on loopback that holds the stack's registered model.
 before(async () => {
-  const run = await runStack({ stack: "dev", values: stackFileValues("dev"), secrets });
+  mlflow = await startSeededMlflow();
+  const values = stackFileValues("dev");
+  values.mlflow = { ...(values.mlflow as object), trackingUri: mlflow.url };
+  const run = await runStack({ stack: "dev", values, secrets });
   if (!run.ok) throw new Error(run.error);
   resources = run.resources;
   outputs = run.outputs;
+});
+after(async () => {
+  await mlflow?.close();
 });
 
 const tritonLabels = {
@@ -53,6 +64,7 @@ describe("stack dev", () => {
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule alerts-prometheus-rule",
       "kubernetes:monitoring.coreos.com/v1:ServiceMonitor triton-service-monitor",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy triton-network-policy",
+      "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier",
       "pulumi:pulumi:Stack triton-serving-dev",
       "triton-serving:platform:AlertRules alerts",
       "triton-serving:platform:Dashboards dashboards",
@@ -91,6 +103,8 @@ describe("stack dev", () => {
         "triton-serving:platform:TritonServer triton",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy triton-network-policy":
         "triton-serving:platform:TritonServer triton",
+      "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier":
+        "pulumi:pulumi:Stack triton-serving-dev",
     });
   });
 
@@ -431,7 +445,9 @@ describe("stack dev", () => {
   });
 
   test("stack outputs", () => {
-    assert.deepEqual(outputs, {
+    const { models, ...platform } = outputs;
+    assert.equal((models as Record<string, { version: string }>)["iris-classifier"]?.version, "2");
+    assert.deepEqual(platform, {
       environment: "dev",
       namespace: "triton-dev",
       monitoringNamespaceName: "monitoring-dev",

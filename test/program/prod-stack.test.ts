@@ -2,23 +2,34 @@
 // this file asserts prod's own values exactly: protection, replicas with a PDB, one pod per node,
 // digest-pinned image, the cluster-wide monitoring parts, the pager.
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { validateAllKubernetesResources } from "../support/k8s-validate";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import { object, one, resourceSet } from "./harness/inspect";
 import { runStack, stackFileValues } from "./harness/run-stack";
 import { testSecrets } from "./harness/test-secrets";
 import { TYPES, assertWiring } from "./harness/wiring-checks";
+import { startSeededMlflow, type SeededMlflow } from "../provider/seeded-mlflow";
 
 const secrets = testSecrets("prod");
 let resources: RecordedResource[] = [];
 let outputs: Record<string, unknown> = {};
 
+let mlflow: SeededMlflow | undefined;
+
+// The program resolves each model's alias against MLflow while it runs (= at preview): point the
+// stack at an MLflow-compatible server on loopback that holds the stack's registered model.
 before(async () => {
-  const run = await runStack({ stack: "prod", values: stackFileValues("prod"), secrets });
+  mlflow = await startSeededMlflow();
+  const values = stackFileValues("prod");
+  values.mlflow = { ...(values.mlflow as object), trackingUri: mlflow.url };
+  const run = await runStack({ stack: "prod", values, secrets });
   if (!run.ok) throw new Error(run.error);
   resources = run.resources;
   outputs = run.outputs;
+});
+after(async () => {
+  await mlflow?.close();
 });
 
 const selector = {
@@ -45,6 +56,7 @@ describe("stack prod", () => {
       "kubernetes:monitoring.coreos.com/v1:ServiceMonitor triton-service-monitor",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy triton-network-policy",
       "kubernetes:policy/v1:PodDisruptionBudget triton-pdb",
+      "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier",
       "pulumi:pulumi:Stack triton-serving-prod",
       "triton-serving:platform:AlertRules alerts",
       "triton-serving:platform:Dashboards dashboards",
@@ -196,7 +208,9 @@ describe("stack prod", () => {
   });
 
   test("stack outputs", () => {
-    assert.deepEqual(outputs, {
+    const { models, ...platform } = outputs;
+    assert.equal((models as Record<string, { version: string }>)["iris-classifier"]?.version, "1");
+    assert.deepEqual(platform, {
       environment: "prod",
       namespace: "triton-prod",
       monitoringNamespaceName: "monitoring-prod",
