@@ -24,18 +24,18 @@ export interface DeployModelsOptions {
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
-/** The stack outputs per model (`pulumi stack output models`). */
+/** The stack outputs of one model (`pulumi stack output models`). */
 export interface ModelStackOutputs {
-  version: pulumi.Output<string>;
-  runId: pulumi.Output<string>;
-  sha256: pulumi.Output<string>;
-  committedAt: pulumi.Output<string>;
+  version: string;
+  runId: string;
+  sha256: string;
+  committedAt: string;
 }
 
 export interface DeployedModels {
   deployments: ModelDeployment[];
-  /** Keyed by Triton model name. */
-  outputs: Record<string, ModelStackOutputs>;
+  /** Keyed by Triton model name; one Output so it resolves as a whole stack output. */
+  outputs: pulumi.Output<Record<string, ModelStackOutputs>>;
 }
 
 /** The inputs of one model's ModelDeployment, given its resolved version (pure; tested exactly). */
@@ -75,7 +75,7 @@ export function modelDeploymentInputs(
 /** Registers one ModelDeployment per configured model and returns the per-model stack outputs. */
 export function deployModels(config: StackConfig, options: DeployModelsOptions): DeployedModels {
   const deployments: ModelDeployment[] = [];
-  const outputs: Record<string, ModelStackOutputs> = {};
+  const outputs: Record<string, pulumi.Output<ModelStackOutputs>> = {};
   for (const model of config.models) {
     // A rejected resolution fails the preview with the resolver's message (it names the
     // tracking URI and the model/alias); nothing is registered with a guessed version.
@@ -88,12 +88,9 @@ export function deployModels(config: StackConfig, options: DeployModelsOptions):
       { dependsOn: options.dependsOn },
     );
     deployments.push(deployment);
-    outputs[model.name] = {
-      version: deployment.version,
-      runId: deployment.runId,
-      sha256: deployment.sha256,
-      committedAt: deployment.committedAt,
-    };
+    outputs[model.name] = pulumi
+      .all([deployment.version, deployment.runId, deployment.sha256, deployment.committedAt])
+      .apply(([version, runId, sha256, committedAt]) => ({ version, runId, sha256, committedAt }));
   }
-  return { deployments, outputs };
+  return { deployments, outputs: pulumi.output(outputs) };
 }

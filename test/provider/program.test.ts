@@ -1,0 +1,202 @@
+// The real program (src/index.ts) for each stack under Pulumi mocks, against an MLflow-compatible
+// server: the alias is resolved while the program runs (= at preview), the resolved version and
+// run id become ModelDeployment inputs, exactly; the resource waits for the Triton server; a
+// pinned version works the same way; an unreachable MLflow fails the preview with a clear error.
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { after, before, describe, test } from "node:test";
+import type { RecordedResource } from "../support/pulumi-mocks";
+import {
+  PROJECT_DIR,
+  runStack,
+  stackFileValues,
+  type ProgramResult,
+} from "../program/harness/run-stack";
+import { testSecrets } from "../program/harness/test-secrets";
+import { readStackConfig } from "../../src/config/stack-file";
+import { resolveModelVersion } from "../../src/provider/resolve-model-version";
+import { MODEL_DEPLOYMENT_TYPE } from "./capture-provider";
+import { startSeededMlflow, type SeededMlflow } from "./seeded-mlflow";
+
+let mlflow: SeededMlflow;
+let devRun: ProgramResult;
+let prodRun: ProgramResult;
+
+before(async () => {
+  mlflow = await startSeededMlflow();
+  // One program run per stack (each in its own process), in parallel.
+  [devRun, prodRun] = await Promise.all(
+    (["dev", "prod"] as const).map((stack) =>
+      runStack({ stack, values: withMlflow(stack, mlflow.url), secrets: testSecrets(stack) }),
+    ),
+  );
+});
+after(async () => {
+  await mlflow.close();
+});
+
+function withMlflow(stack: string, url: string): Record<string, unknown> {
+  const values = stackFileValues(stack);
+  values.mlflow = { ...(values.mlflow as object), trackingUri: url };
+  return values;
+}
+
+function deploymentOf(run: ProgramResult): RecordedResource {
+  if (!run.ok) throw new Error(run.error);
+  const found = run.resources.filter((r) => r.type === MODEL_DEPLOYMENT_TYPE);
+  assert.equal(found.length, 1, "one ModelDeployment per configured model");
+  return found[0]!;
+}
+
+function inputsWithoutProvider(r: RecordedResource): Record<string, unknown> {
+  const { __provider: provider, ...rest } = r.inputs;
+  assert.equal(typeof provider, "string");
+  return rest;
+}
+
+const TIMEOUTS = {
+  tritonRequestMs: 30000,
+  tritonLoadMs: 600000,
+  tritonReadyMs: 300000,
+  mlflowRequestMs: 30000,
+};
+const TENSORS = {
+  inputs: [{ name: "float_input", dataType: "TYPE_FP32", dims: [4] }],
+  outputs: [{ name: "probabilities", dataType: "TYPE_FP32", dims: [3] }],
+};
+
+void describe("model deployments in the program", () => {
+  void test("dev: alias A resolves to version 2 at preview; inputs exactly; waits for Triton", () => {
+    const run = devRun;
+    const deployment = deploymentOf(run);
+    assert.equal(deployment.name, "model-iris-classifier");
+    assert.deepEqual(inputsWithoutProvider(deployment), {
+      modelName: "iris-classifier",
+      repositoryRoot: "/mnt/nfs_share/mlops/triton/model-repo/dev",
+      registeredModel: "iris-classifier",
+      alias: "A",
+      version: "2",
+      runId: mlflow.versions[1]!.runId,
+      tritonConfig: {
+        maxBatchSize: 8,
+        ...TENSORS,
+        instanceGroup: { kind: "KIND_CPU", count: 1 },
+        dynamicBatching: { preferredBatchSize: [], maxQueueDelayMicroseconds: 100 },
+      },
+      smoke: { requests: 5, p95BudgetMs: 250 },
+      tritonEndpoints: ["http://k8s-worker-01.mlops.internal:30800"],
+      tritonAdminHeader: "triton-admin-key",
+      mlflowTrackingUri: mlflow.url,
+      timeouts: TIMEOUTS,
+    });
+    // dependsOn the TritonServer component = on every resource it contains.
+    assert.deepEqual(
+      deployment.dependencies.map((urn) => urn.split("::").slice(-2).join(" ")),
+      [
+        "triton-serving:platform:TritonServer$kubernetes:apps/v1:Deployment triton-deployment",
+        "triton-serving:platform:TritonServer$kubernetes:core/v1:Secret triton-api-key",
+        "triton-serving:platform:TritonServer$kubernetes:core/v1:Service triton-service",
+        "triton-serving:platform:TritonServer$kubernetes:monitoring.coreos.com/v1:ServiceMonitor triton-service-monitor",
+        "triton-serving:platform:TritonServer$kubernetes:networking.k8s.io/v1:NetworkPolicy triton-network-policy",
+      ],
+    );
+    if (!run.ok) return;
+    // Under mocks the resource's state is its inputs: version and run id resolve, the rest is
+    // what the provider computes at `up`.
+    assert.deepEqual(run.outputs.models, {
+      "iris-classifier": { version: "2", runId: mlflow.versions[1]!.runId },
+    });
+  });
+
+  void test("prod: alias champion resolves to version 1; two endpoints; inputs exactly", () => {
+    const deployment = deploymentOf(prodRun);
+    assert.deepEqual(inputsWithoutProvider(deployment), {
+      modelName: "iris-classifier",
+      repositoryRoot: "/mnt/nfs_share/mlops/triton/model-repo/prod",
+      registeredModel: "iris-classifier",
+      alias: "champion",
+      version: "1",
+      runId: mlflow.versions[0]!.runId,
+      tritonConfig: {
+        maxBatchSize: 8,
+        ...TENSORS,
+        instanceGroup: { kind: "KIND_CPU", count: 2 },
+        dynamicBatching: { preferredBatchSize: [], maxQueueDelayMicroseconds: 100 },
+      },
+      smoke: { requests: 20, p95BudgetMs: 100 },
+      tritonEndpoints: [
+        "http://k8s-worker-11.mlops.internal:30900",
+        "http://k8s-worker-12.mlops.internal:30900",
+      ],
+      tritonAdminHeader: "triton-admin-key",
+      mlflowTrackingUri: mlflow.url,
+      timeouts: { ...TIMEOUTS, tritonLoadMs: 900000, tritonReadyMs: 600000 },
+    });
+  });
+});
+
+void describe("resolving a model's version while previewing", () => {
+  const dev = () => {
+    const config = readStackConfig(PROJECT_DIR, "dev");
+    config.mlflow = { ...config.mlflow, trackingUri: mlflow.url };
+    return config;
+  };
+
+  void test("promotion by config: the alias decides the version and run", async () => {
+    const config = dev();
+    const model = config.models[0]!;
+    assert.deepEqual(await resolveModelVersion(config, model, {}), {
+      version: "2",
+      runId: mlflow.versions[1]!.runId,
+    });
+    assert.deepEqual(await resolveModelVersion(config, { ...model, alias: "champion" }, {}), {
+      version: "1",
+      runId: mlflow.versions[0]!.runId,
+    });
+  });
+
+  void test("a pinned version goes through the same resolution", async () => {
+    const config = dev();
+    const { alias: _alias, ...model } = config.models[0]!;
+    assert.deepEqual(await resolveModelVersion(config, { ...model, version: "1" }, {}), {
+      version: "1",
+      runId: mlflow.versions[0]!.runId,
+    });
+  });
+
+  void test("MLflow unreachable: the error names the tracking URI and the model/alias", async () => {
+    const config = dev();
+    const port = await closedPort();
+    config.mlflow = { ...config.mlflow, trackingUri: `http://127.0.0.1:${port}` };
+    await assert.rejects(resolveModelVersion(config, config.models[0]!, {}), {
+      message:
+        `cannot resolve model 'iris-classifier' (MLflow registered model 'iris-classifier', alias 'A') ` +
+        `at MLflow http://127.0.0.1:${port}/: resolving alias "A" of registered model "iris-classifier" failed: ` +
+        `GET http://127.0.0.1:${port}/api/2.0/mlflow/registered-models/alias?name=iris-classifier&alias=A failed: ` +
+        `connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED) (after 3 attempts); expected a reachable tracking ` +
+        "server where that alias exists (the preview resolves it to the version that `up` deploys)",
+    });
+  });
+
+  void test("an alias that does not exist fails with MLflow's reason", async () => {
+    const config = dev();
+    const model = { ...config.models[0]!, alias: "nonexistent" };
+    await assert.rejects(resolveModelVersion(config, model, {}), (error: Error) => {
+      assert.match(
+        error.message,
+        /^cannot resolve model 'iris-classifier' \(MLflow registered model 'iris-classifier', alias 'nonexistent'\) at MLflow http:\/\/127\.0\.0\.1:\d+\/: .*nonexistent.*; expected a reachable tracking server where that alias exists/,
+      );
+      return true;
+    });
+  });
+});
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
