@@ -25,11 +25,9 @@ let prodRun: ProgramResult;
 before(async () => {
   mlflow = await startSeededMlflow();
   // One program run per stack (each in its own process), in parallel.
-  [devRun, prodRun] = await Promise.all(
-    (["dev", "prod"] as const).map((stack) =>
-      runStack({ stack, values: withMlflow(stack, mlflow.url), secrets: testSecrets(stack) }),
-    ),
-  );
+  const run = (stack: string) =>
+    runStack({ stack, values: withMlflow(stack, mlflow.url), secrets: testSecrets(stack) });
+  [devRun, prodRun] = await Promise.all([run("dev"), run("prod")]);
 });
 after(async () => {
   await mlflow.close();
