@@ -90,7 +90,7 @@ describe("§3 source variants", () => {
       });
     });
 
-    test("source is models:/m-<id>; the download URI is <exp>/models/m-<id>/artifacts", async () => {
+    test("source is models:/m-<id>; the download URI is <exp>/models/m-<id>/artifacts", () => {
       assert.match(published.modelId ?? "", /^m-[0-9a-f]{32}$/);
       assert.equal(published.source, `models:/${published.modelId}`);
       assert.equal(
@@ -140,7 +140,7 @@ describe("§3 source variants", () => {
       });
     });
 
-    test("the source is stored verbatim and get-download-uri answers it unresolved", async () => {
+    test("the source is stored verbatim and get-download-uri answers it unresolved", () => {
       assert.equal(published.source, `runs:/${published.runId}/onnx`);
       assert.equal(published.artifactUri, `runs:/${published.runId}/onnx`);
     });

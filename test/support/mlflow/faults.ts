@@ -88,7 +88,7 @@ export class FaultRegistry {
     return this.rules.map((r) => ({
       id: r.id,
       kind: r.rule.kind,
-      path: r.pattern.source,
+      path: typeof r.rule.path === "string" ? r.rule.path : r.pattern.source,
       ...(r.rule.method !== undefined ? { method: r.rule.method } : {}),
       remaining: r.remaining,
       hits: r.hits,
