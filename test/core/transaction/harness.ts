@@ -14,6 +14,8 @@ export const REGISTERED = "iris-classifier";
 
 export interface Bench {
   root: string;
+  /** The bearer token MLflow requires, when started with one. */
+  mlflowToken: string | undefined;
   mlflow: MlflowHandle;
   tritons: TritonHandle[];
   env: DeployEnvironment;
@@ -22,10 +24,11 @@ export interface Bench {
 
 /** Start MLflow and `pods` Triton servers sharing one repository root. */
 export async function startBench(
-  options: { pods?: number; readyMs?: number } = {},
+  options: { pods?: number; readyMs?: number; mlflowToken?: string } = {},
 ): Promise<Bench> {
   const root = await mkdtemp(join(tmpdir(), "deploy-repo-"));
-  const mlflow = await startMlflowServer({});
+  const token = options.mlflowToken;
+  const mlflow = await startMlflowServer(token ? { auth: { tokens: [{ token }] } } : {});
   const tritons: TritonHandle[] = [];
   for (let i = 0; i < (options.pods ?? 1); i++) {
     tritons.push(await startTriton(root, []));
@@ -36,6 +39,7 @@ export async function startBench(
     restrictedApi: { header: API_HEADER, value: API_KEY },
     mlflow: {
       trackingUri: mlflow.url,
+      ...(token ? { auth: { kind: "bearer" as const, token } } : {}),
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
       fileAttempts: 2,
     },
@@ -44,6 +48,7 @@ export async function startBench(
   };
   return {
     root,
+    mlflowToken: token,
     mlflow,
     tritons,
     env,
@@ -77,6 +82,7 @@ export async function publish(
     files: { "model.onnx": bytes },
     layout: "run-artifacts",
     sha256Tag: options.sha256Tag ?? true,
+    ...(bench.mlflowToken ? { auth: { token: bench.mlflowToken } } : {}),
     ...(options.alias !== undefined ? { alias: options.alias } : {}),
   });
   return { version: published.version, runId: published.runId, sha256: published.modelSha256 };
