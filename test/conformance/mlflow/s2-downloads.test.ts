@@ -138,6 +138,50 @@ describe("§2 artifact download over HTTP", () => {
       assert.deepEqual(res.body, model.subarray(10, 20));
     });
 
+    test("resolves runs:/ and models:/m-<id> download URIs server side", async () => {
+      const plain = await publishOnnxModel(server.url, {
+        name: "plain",
+        layout: "runs-uri",
+        files: { "model.onnx": model },
+      });
+      assert.equal(plain.artifactUri, `runs:/${plain.runId}/onnx`);
+      const viaRuns = await http.get(
+        `/model-versions/get-artifact?name=plain&version=1&path=model.onnx`,
+      );
+      assert.equal(viaRuns.status, 200);
+      assert.equal(sha256(viaRuns.body), sha256(model));
+      const logged = await publishOnnxModel(server.url, {
+        name: "logged",
+        layout: "logged-model",
+        files: { "model.onnx": model },
+      });
+      const viaModel = await http.get(
+        `/model-versions/get-artifact?name=logged&version=1&path=model.onnx`,
+      );
+      assert.equal(viaModel.headers["content-length"], String(model.length));
+      assert.equal(sha256(viaModel.body), sha256(model));
+      // 3.x: the logged-model equivalent lives under /ajax-api only.
+      const files = await http.get(
+        `/ajax-api/2.0/mlflow/logged-models/${logged.modelId}/artifacts/files?artifact_file_path=model.onnx`,
+      );
+      assert.equal(files.status, 200);
+      assert.equal(files.headers["content-length"], String(model.length));
+      assert.equal(sha256(files.body), sha256(model));
+      const noParam = await http.get(
+        `/ajax-api/2.0/mlflow/logged-models/${logged.modelId}/artifacts/files`,
+      );
+      assert.deepEqual(
+        [noParam.status, noParam.json],
+        [
+          400,
+          {
+            error_code: "BAD_REQUEST",
+            message: 'Request must include the "artifact_file_path" query parameter.',
+          },
+        ],
+      );
+    });
+
     test("a missing version → 404 JSON", async () => {
       const res = await http.get(
         `/model-versions/get-artifact?name=iris&version=9&path=model.onnx`,

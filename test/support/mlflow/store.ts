@@ -189,6 +189,8 @@ export class RegistryStore {
 
   // ---- experiments -------------------------------------------------------------------------
 
+  // Experiments and runs exist here so that seeding can go through MLflow's own endpoints;
+  // their error texts are the SQL store's, outside the contract (which only needs §1.2 reads).
   createExperiment(name: string, artifactLocation: string | undefined, tags: KeyValue[]): string {
     if (this.state.experiments.some((e) => e.name === name)) {
       throw new MlflowError("RESOURCE_ALREADY_EXISTS", `Experiment(name=${name}) already exists.`);
@@ -310,6 +312,7 @@ export class RegistryStore {
 
   getLoggedModel(modelId: string): LoggedModelRecord {
     const model = this.state.loggedModels.find((m) => m.modelId === modelId);
+    // The contract gives no text for a missing logged model; this is the tracking store's.
     if (!model) {
       throw new MlflowError(
         "RESOURCE_DOES_NOT_EXIST",

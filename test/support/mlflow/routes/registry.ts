@@ -31,6 +31,7 @@ function registeredModelJson(core: ServerCore, name: string): Record<string, unk
   );
 }
 
+// mlflow-contract.md §8 (seeding): create registered model → {registered_model}.
 async function createRegisteredModel(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const name = requiredString(f, "name");
@@ -39,16 +40,19 @@ async function createRegisteredModel(ctx: RouteContext): Promise<Reply> {
   return jsonReply({ registered_model: registeredModelJson(ctx.core, name) });
 }
 
+// mlflow-contract.md §1.1, §8 item 2: {registered_model: {name, aliases: [{alias, version}], …}}.
 async function getRegisteredModel(ctx: RouteContext): Promise<Reply> {
   const name = requiredString(await ctx.fields(), "name");
   return jsonReply({ registered_model: registeredModelJson(ctx.core, name) });
 }
 
+// MLflow's delete registered model (§1.1 registry write side) → {}.
 async function deleteRegisteredModel(ctx: RouteContext): Promise<Reply> {
   ctx.core.store.deleteRegisteredModel(requiredString(await ctx.fields(), "name"));
   return jsonReply({});
 }
 
+// mlflow-contract.md §1.1: GET|POST get-latest-versions → {model_versions}.
 async function getLatestVersions(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields(["stages"]);
   const name = requiredString(f, "name");
@@ -61,6 +65,7 @@ async function getLatestVersions(ctx: RouteContext): Promise<Reply> {
 
 // ---- aliases (mlflow-contract.md §1.1, §8 items 1 and 8) ------------------------------------
 
+// mlflow-contract.md §1.1, §8 item 1: {"model_version": ModelVersion}.
 async function getVersionByAlias(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const name = requiredString(f, "name");
@@ -69,6 +74,7 @@ async function getVersionByAlias(ctx: RouteContext): Promise<Reply> {
   return jsonReply({ model_version: readVersion(ctx.core, mv) });
 }
 
+// mlflow-contract.md §1.1, §8 item 8: JSON name, alias, version (string) → {}.
 async function setAlias(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const name = requiredString(f, "name");
@@ -78,6 +84,7 @@ async function setAlias(ctx: RouteContext): Promise<Reply> {
   return jsonReply({});
 }
 
+// mlflow-contract.md §1.1, §8 item 8: JSON name, alias → {}.
 async function deleteAlias(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const name = requiredString(f, "name");
@@ -151,6 +158,7 @@ function resolveModelsUri(
   }
 }
 
+// mlflow-contract.md §3, §8 (seeding): create model version → {model_version}.
 async function createModelVersion(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const name = requiredString(f, "name");
@@ -178,6 +186,7 @@ function nameAndVersion(f: Fields): [string, string] {
   return [requiredString(f, "name"), requiredString(f, "version")];
 }
 
+// mlflow-contract.md §1.1, §8 item 3: {"model_version": ModelVersion}.
 async function getModelVersion(ctx: RouteContext): Promise<Reply> {
   const [name, version] = nameAndVersion(await ctx.fields());
   const mv = ctx.core.store.getModelVersion(name, version);
@@ -191,6 +200,7 @@ async function getDownloadUri(ctx: RouteContext): Promise<Reply> {
   return jsonReply({ artifact_uri: mv.storageLocation ?? mv.source });
 }
 
+// MLflow's update model version (description only) → {model_version}.
 async function updateModelVersion(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const [name, version] = nameAndVersion(f);
@@ -198,12 +208,14 @@ async function updateModelVersion(ctx: RouteContext): Promise<Reply> {
   return jsonReply({ model_version: versionJson(ctx.core, mv) });
 }
 
+// mlflow-contract.md §1.1 (deleted versions), §8 "deleted version (404)" → {}.
 async function deleteModelVersion(ctx: RouteContext): Promise<Reply> {
   const [name, version] = nameAndVersion(await ctx.fields());
   ctx.core.store.deleteModelVersion(name, version);
   return jsonReply({});
 }
 
+// mlflow-contract.md §8 "Integrity": a sha256 published as a model-version tag → {}.
 async function setModelVersionTag(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const [name, version] = nameAndVersion(f);
@@ -215,6 +227,7 @@ async function setModelVersionTag(ctx: RouteContext): Promise<Reply> {
   return jsonReply({});
 }
 
+// mlflow-contract.md §1.1 ModelVersion `tags`: delete one → {}.
 async function deleteModelVersionTag(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const [name, version] = nameAndVersion(f);

@@ -20,6 +20,7 @@ import {
 } from "../store";
 import { listFileInfos, storageFor } from "./artifact-access";
 
+// Seeding (§8): create experiment → {experiment_id}; roots per §2.1.
 async function createExperiment(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const name = requiredString(f, "name");
@@ -34,6 +35,7 @@ async function createExperiment(ctx: RouteContext): Promise<Reply> {
   return jsonReply({ experiment_id: id });
 }
 
+// Seeding helpers (§8): experiments/get and get-by-name → {experiment}.
 async function getExperiment(ctx: RouteContext): Promise<Reply> {
   const id = requiredString(await ctx.fields(), "experiment_id");
   return jsonReply({ experiment: ctx.core.writer.experiment(ctx.core.store.getExperiment(id)) });
@@ -62,6 +64,7 @@ function runStatus(value: string | undefined): RunStatus | undefined {
   return value as RunStatus;
 }
 
+// Seeding (§8): create run → {run}; its root is `<experiment root>/<run_id>/artifacts` (§2.1).
 async function createRun(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const run = ctx.core.store.createRun({
@@ -83,6 +86,7 @@ function runIdOf(f: Fields): string {
   return requiredString(f, "run_id");
 }
 
+// Seeding (§8): update run (status, end_time) → {run_info}; statuses per §1.2 RunInfo.
 async function updateRun(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const run = ctx.core.store.updateRun(runIdOf(f), {
@@ -93,6 +97,7 @@ async function updateRun(ctx: RouteContext): Promise<Reply> {
   return jsonReply({ run_info: ctx.core.writer.runInfo(run) });
 }
 
+// mlflow-contract.md §1.2, §8 item 4: {"run": {"info": RunInfo, "data": {…}}}.
 async function getRun(ctx: RouteContext): Promise<Reply> {
   const run = ctx.core.store.getRun(runIdOf(await ctx.fields()));
   return jsonReply({ run: ctx.core.writer.run(run) });
@@ -141,6 +146,7 @@ function loggedModelStatus(value: unknown): LoggedModelStatus {
   );
 }
 
+// mlflow-contract.md §3 (3.x `log_model` creates a LoggedModel) → {model: {info, data}}.
 async function createLoggedModel(ctx: RouteContext): Promise<Reply> {
   const f = await ctx.fields();
   const model = ctx.core.store.createLoggedModel({
@@ -154,6 +160,7 @@ async function createLoggedModel(ctx: RouteContext): Promise<Reply> {
   return jsonReply({ model: ctx.core.writer.loggedModel(model) });
 }
 
+// mlflow-contract.md §1.2, §8 item 7: GET logged-models/{id} → {model: {info, data}}.
 function getLoggedModel(ctx: RouteContext): Reply {
   const model = ctx.core.store.getLoggedModel(ctx.params.model_id ?? "");
   return jsonReply({ model: ctx.core.writer.loggedModel(model) });
