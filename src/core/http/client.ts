@@ -38,6 +38,11 @@ export interface HttpCall {
   signal?: AbortSignal;
   /** Statuses that count as an answer rather than an error (default: any 2xx). */
   okStatuses?: readonly number[];
+  /**
+   * Vetoes a retry the policy would make, for answers the caller knows are permanent although
+   * their status is usually transient (e.g. MLflow's 503 "artifact serving disabled").
+   */
+  retryIf?: (error: HttpError) => boolean;
 }
 
 export interface HttpResponse<T> {
@@ -180,6 +185,7 @@ export class HttpClient {
       const outcome = await this.attempt(call, url, mode, attempt, consume);
       if (outcome.ok) return outcome.value;
       if (!outcome.retryable || attempt >= maxAttempts || call.signal?.aborted) throw outcome.error;
+      if (call.retryIf && !call.retryIf(outcome.error)) throw outcome.error;
       let delayMs = backoffDelayMs(attempt, policy, () => this.clock.random());
       if (policy.respectRetryAfter && outcome.retryAfterMs !== undefined) {
         // Waiting longer than the server asks is fine; asking for more than we allow is a no.

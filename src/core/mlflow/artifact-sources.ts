@@ -1,7 +1,7 @@
 // Where artifact files are listed and downloaded from. Each source lists one directory level at a
 // time (MLflow listings are never recursive, mlflow-contract.md §1.2) and names the HTTP call that
 // downloads one file; the downloader does the rest.
-import type { HttpCall, HttpClient } from "../http";
+import { HttpError, type HttpCall, type HttpClient } from "../http";
 import { encodeArtifactPath, joinArtifactPath } from "./artifact-uri";
 import { mlflowSchemas, parseResponse } from "./schemas";
 
@@ -48,6 +48,7 @@ export function proxiedSource(
         path: endpoint,
         query: { path: joinArtifactPath(args.rootPath, dir) },
         signal,
+        retryIf: (err) => !isServingDisabled(err),
       });
       const body = parseResponse(
         mlflowSchemas().proxiedListResponse,
@@ -70,13 +71,18 @@ export function proxiedSource(
 }
 
 /**
- * Lists a directory under a run's artifact root through `GET /api/2.0/mlflow/artifacts/list`,
- * which works for any storage the server can read (mlflow-contract.md §1.2, §2.5). Paths in the
- * answer are relative to the run root and include the requested prefix.
+ * Lists through a tracking-server endpoint that reads the storage itself, so it works for any
+ * store the server can read, proxied or not (mlflow-contract.md §1.2, §2.5). Paths in the answer
+ * are relative to the listed root (the run's or the logged model's) and include the prefix asked for.
  */
-export function runArtifactLister(
+function serverArtifactLister(
   http: HttpClient,
-  args: { runId: string; rootPath: string },
+  args: {
+    endpoint: string;
+    query: (fullPath: string) => Record<string, string | undefined>;
+    rootPath: string;
+    what: string;
+  },
 ): ArtifactSource["list"] {
   return async (dir, signal) => {
     const full = joinArtifactPath(args.rootPath, dir);
@@ -85,21 +91,21 @@ export function runArtifactLister(
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await http.json({
         method: "GET",
-        path: "/api/2.0/mlflow/artifacts/list",
-        query: { run_id: args.runId, path: full || undefined, page_token: pageToken },
+        path: args.endpoint,
+        query: { ...args.query(full), page_token: pageToken },
         signal,
       });
       const body = parseResponse(
         mlflowSchemas().listArtifactsResponse,
         res.body ?? {},
-        `the artifact listing of run ${args.runId} path ${full || "/"}`,
+        `the artifact listing of ${args.what} path ${full || "/"}`,
       );
       for (const f of body.files) {
-        const relToRun = f.path.replace(/^\/+/, "");
+        const relToRoot = f.path.replace(/^\/+/, "");
         const rel =
-          args.rootPath && relToRun.startsWith(`${args.rootPath}/`)
-            ? relToRun.slice(args.rootPath.length + 1)
-            : joinArtifactPath(dir, basename(relToRun));
+          args.rootPath && relToRoot.startsWith(`${args.rootPath}/`)
+            ? relToRoot.slice(args.rootPath.length + 1)
+            : joinArtifactPath(dir, basename(relToRoot));
         entries.push({ path: rel, isDir: f.is_dir, sizeBytes: f.is_dir ? undefined : f.file_size });
       }
       // OSS servers never page (the token is ignored); Databricks does.
@@ -107,9 +113,35 @@ export function runArtifactLister(
       pageToken = body.next_page_token;
     }
     throw new Error(
-      `the artifact listing of run ${args.runId} path ${full} did not end after ${MAX_PAGES} pages`,
+      `the artifact listing of ${args.what} path ${full} did not end after ${MAX_PAGES} pages`,
     );
   };
+}
+
+/** Lists under a run's artifact root with `GET /api/2.0/mlflow/artifacts/list`. */
+export function runArtifactLister(
+  http: HttpClient,
+  args: { runId: string; rootPath: string },
+): ArtifactSource["list"] {
+  return serverArtifactLister(http, {
+    endpoint: "/api/2.0/mlflow/artifacts/list",
+    query: (full) => ({ run_id: args.runId, path: full || undefined }),
+    rootPath: args.rootPath,
+    what: `run ${args.runId}`,
+  });
+}
+
+/** Lists under an MLflow 3 logged model's root with `GET …/logged-models/<id>/artifacts/directories`. */
+export function loggedModelArtifactLister(
+  http: HttpClient,
+  args: { modelId: string; rootPath: string },
+): ArtifactSource["list"] {
+  return serverArtifactLister(http, {
+    endpoint: `/api/2.0/mlflow/logged-models/${encodeURIComponent(args.modelId)}/artifacts/directories`,
+    query: (full) => ({ artifact_directory_path: full || undefined }),
+    rootPath: args.rootPath,
+    what: `logged model ${args.modelId}`,
+  });
 }
 
 /** Files under a run's artifact root, downloaded with `GET /get-artifact?path=&run_uuid=` (mlflow-contract.md §2.3). */
@@ -153,4 +185,45 @@ export function modelVersionFileSource(args: {
       };
     },
   };
+}
+
+/**
+ * MLflow's answer when it runs with `--no-serve-artifacts`: 503 with a plain-text (Flask) or
+ * `{"detail"}` (FastAPI) body saying so (mlflow-contract.md §1.3, §4). Permanent, not transient.
+ */
+export function isServingDisabled(err: HttpError): boolean {
+  return (
+    err.status === 503 &&
+    /no-serve-artifacts|artifact serving is disabled/i.test(err.serverMessage ?? err.rawText ?? "")
+  );
+}
+
+/**
+ * The artifact proxy first; when the server answers 503 because it runs with
+ * `--no-serve-artifacts` (mlflow-contract.md §1.3), the server's own file routes, which work
+ * without the proxy (§2.3). The switch happens on the first listing, before any file is fetched.
+ */
+export function proxyWithFallback(
+  primary: ArtifactSource,
+  fallback: () => Promise<ArtifactSource | undefined>,
+): ArtifactSource {
+  let active = primary;
+  const source: ArtifactSource = {
+    get description() {
+      return active.description;
+    },
+    async list(dir, signal) {
+      try {
+        return await active.list(dir, signal);
+      } catch (err) {
+        if (active !== primary || !(err instanceof HttpError) || !isServingDisabled(err)) throw err;
+        const other = await fallback();
+        if (other === undefined) throw err;
+        active = other;
+        return active.list(dir, signal);
+      }
+    },
+    fileCall: (path) => active.fileCall(path),
+  };
+  return source;
 }

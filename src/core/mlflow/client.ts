@@ -11,8 +11,10 @@ import {
   type RetryPolicy,
 } from "../http";
 import {
+  loggedModelArtifactLister,
   modelVersionFileSource,
   proxiedSource,
+  proxyWithFallback,
   runFileSource,
   type ArtifactEntry,
   type ArtifactSource,
@@ -78,6 +80,7 @@ interface SourceContext {
   name?: string;
   version?: string;
   runId?: string;
+  modelId?: string;
   signal?: AbortSignal;
 }
 
@@ -189,7 +192,11 @@ export class MlflowClient {
    */
   async listArtifacts(uri: string, options: ListArtifactsOptions = {}): Promise<ArtifactEntry[]> {
     const source = await this.sourceFor(uri, { signal: options.signal });
-    return this.listFrom(source, "", options.recursive ?? true, options.signal);
+    try {
+      return await this.listFrom(source, "", options.recursive ?? true, options.signal);
+    } catch (err) {
+      throw this.wrap(err, `listing ${uri} (${source.description})`);
+    }
   }
 
   /**
@@ -209,10 +216,17 @@ export class MlflowClient {
       name: resolved.name,
       version: resolved.version,
       runId: resolved.runId || undefined,
+      modelId: resolved.modelId,
       signal: options.signal,
     });
     const where = `model version ${resolved.name}/${resolved.version} (${artifactUri})`;
-    const plan = planModelFiles(await source.list("", options.signal), where);
+    let listing: ArtifactEntry[];
+    try {
+      listing = await source.list("", options.signal);
+    } catch (err) {
+      throw this.wrap(err, `listing the files of ${where} (${source.description})`);
+    }
+    const plan = planModelFiles(listing, where);
     const todo = [
       { entry: plan.model, local: LOCAL_MODEL_FILE },
       ...plan.companions.map((entry) => ({ entry, local: entry.path })),
@@ -420,21 +434,8 @@ export class MlflowClient {
         );
       }
       case "logged-model": {
-        const res = await this.http
-          .json({
-            method: "GET",
-            path: `/api/2.0/mlflow/logged-models/${encodeURIComponent(parsed.modelId)}`,
-            signal: ctx.signal,
-          })
-          .catch((err: unknown) => {
-            throw this.wrap(err, `reading logged model ${parsed.modelId}`);
-          });
-        const root = parseResponse(
-          mlflowSchemas().loggedModelResponse,
-          res.body,
-          `logged model ${parsed.modelId}`,
-        ).model.info.artifact_uri;
-        return this.sourceFor(root, ctx, hops + 1);
+        const root = await this.loggedModelRoot(parsed.modelId, ctx.signal);
+        return this.sourceFor(root, { ...ctx, modelId: parsed.modelId }, hops + 1);
       }
       case "registered-model":
         return this.sourceFor(
@@ -461,40 +462,79 @@ export class MlflowClient {
             endpointUrl: this.proxyEndpoint(parsed.host),
           })
         : undefined;
-    if (this.downloadEndpoint !== "get-artifact") {
+    const scheme = parsed.kind === "external" ? parsed.scheme : "mlflow-artifacts";
+    if (this.downloadEndpoint === "mlflow-artifacts") {
       if (proxied) return proxied;
-      if (this.downloadEndpoint === "mlflow-artifacts") {
-        throw new MlflowError(
-          "UNSUPPORTED_ARTIFACT_URI",
-          `artifact URI ${uri} is not served by the MLflow artifact proxy (only mlflow-artifacts:/ URIs are); downloadEndpoint "mlflow-artifacts" cannot fetch it`,
-        );
-      }
-      throw unsupported(uri, parsed.kind === "external" ? parsed.scheme : "mlflow-artifacts");
+      throw new MlflowError(
+        "UNSUPPORTED_ARTIFACT_URI",
+        `artifact URI ${uri} is not served by the MLflow artifact proxy (only mlflow-artifacts:/ URIs are); downloadEndpoint "mlflow-artifacts" cannot fetch it`,
+      );
     }
-    // get-artifact: files under the run's artifact root go through /get-artifact; other files of a
-    // model version (MLflow 3 models live outside the run) through /model-versions/get-artifact.
+    if (this.downloadEndpoint === "auto") {
+      if (!proxied) throw unsupported(uri, scheme);
+      return proxyWithFallback(proxied, () => this.serverFileSource(uri, ctx, undefined));
+    }
+    const viaServer = await this.serverFileSource(uri, ctx, proxied);
+    if (viaServer) return viaServer;
+    if (proxied) return proxied;
+    throw unsupported(uri, scheme, ctx.runId);
+  }
+
+  /**
+   * The server's own file routes, which read any storage with the server's credentials and work
+   * without the proxy (mlflow-contract.md §2.3): files under the run's artifact root through
+   * `/get-artifact`; other files of a model version (MLflow 3 models live outside the run) through
+   * `/model-versions/get-artifact`, listed under the logged model or, failing that, through the proxy.
+   */
+  private async serverFileSource(
+    uri: string,
+    ctx: SourceContext,
+    proxied: ArtifactSource | undefined,
+  ): Promise<ArtifactSource | undefined> {
     if (ctx.runId) {
-      const root = await this.runArtifactRoot(ctx.runId, ctx.signal);
-      const rel = relativeTo(root, uri);
+      const rel = relativeTo(await this.runArtifactRoot(ctx.runId, ctx.signal), uri);
       if (rel !== undefined) {
         return runFileSource(this.http, { uri, runId: ctx.runId, rootPath: rel });
       }
     }
-    if (proxied && ctx.name && ctx.version) {
+    if (!ctx.name || !ctx.version) return undefined;
+    const { name, version } = ctx;
+    if (ctx.modelId) {
+      const rel = relativeTo(await this.loggedModelRoot(ctx.modelId, ctx.signal), uri);
+      if (rel !== undefined) {
+        return modelVersionFileSource({
+          uri,
+          name,
+          version,
+          list: loggedModelArtifactLister(this.http, { modelId: ctx.modelId, rootPath: rel }),
+          via: `under logged model ${ctx.modelId}`,
+        });
+      }
+    }
+    if (proxied) {
       return modelVersionFileSource({
         uri,
-        name: ctx.name,
-        version: ctx.version,
+        name,
+        version,
         list: (dir, signal) => proxied.list(dir, signal),
         via: "through the artifact proxy",
       });
     }
-    if (proxied) return proxied;
-    throw unsupported(
-      uri,
-      parsed.kind === "external" ? parsed.scheme : "mlflow-artifacts",
-      ctx.runId,
-    );
+    return undefined;
+  }
+
+  private async loggedModelRoot(modelId: string, signal?: AbortSignal): Promise<string> {
+    try {
+      const res = await this.http.json({
+        method: "GET",
+        path: `/api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}`,
+        signal,
+      });
+      return parseResponse(mlflowSchemas().loggedModelResponse, res.body, `logged model ${modelId}`)
+        .model.info.artifact_uri;
+    } catch (err) {
+      throw this.wrap(err, `reading logged model ${modelId}`);
+    }
   }
 
   private proxyEndpoint(host: string | undefined): string | undefined {

@@ -118,6 +118,17 @@ void describe("retries", () => {
     assert.equal(s.requests.length, 1);
   });
 
+  void test("retryIf vetoes a retry for an answer the caller knows is permanent", async () => {
+    const s = await serve(reply(503, "disabled for good"), json(200, {}));
+    const { clock, sleeps } = fakeClock();
+    const http = new HttpClient({ baseUrl: s.url, clock });
+    await assert.rejects(
+      http.text({ method: "GET", path: "/", retryIf: (e) => e.rawText !== "disabled for good" }),
+      { status: 503, attempts: 1 },
+    );
+    assert.deepEqual(sleeps, []);
+  });
+
   void test("408 is retried", async () => {
     const s = await serve(reply(408), json(200, { a: 1 }));
     const http = new HttpClient({ baseUrl: s.url, clock: fakeClock().clock });

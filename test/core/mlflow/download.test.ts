@@ -200,6 +200,60 @@ void describe("downloadModel: layouts and endpoints", () => {
     );
   });
 
+  void test("--no-serve-artifacts: auto falls back to the server's file routes; mlflow-artifacts alone fails", async () => {
+    const run = await publish("run-artifacts", loggedFiles, { sha256Tag: true });
+    const logged = await publish("logged-model", loggedFiles, { sha256Tag: true });
+    server.setSwitches({ serveArtifacts: false });
+    try {
+      const c = client();
+      server.clearRequests();
+      const r1 = await c.downloadModel(
+        await c.resolveVersion(run.name, { version: "1" }),
+        await target(),
+      );
+      assert.equal(r1.modelSha256, sha256(ext.model));
+      assert.equal(r1.via, `${run.artifactUri} via /get-artifact of run ${run.runId}`);
+      const r2 = await c.downloadModel(
+        await c.resolveVersion(logged.name, { version: "1" }),
+        await target(),
+      );
+      assert.deepEqual(
+        r2.files.map((f) => f.sha256),
+        [sha256(ext.model), sha256(ext.data)],
+      );
+      assert.equal(
+        r2.via,
+        `${logged.artifactUri} via /model-versions/get-artifact (listed under logged model ${logged.modelId})`,
+      );
+      // One refused proxy listing per download, then only the server routes.
+      assert.deepEqual(
+        server
+          .requests()
+          .filter((r) => r.status !== 200)
+          .map((r) => [r.status, r.path.split("?")[0]]),
+        [
+          [503, "/api/2.0/mlflow-artifacts/artifacts"],
+          [503, "/api/2.0/mlflow-artifacts/artifacts"],
+        ],
+      );
+
+      const proxyOnly = client({ downloadEndpoint: "mlflow-artifacts", retry: { maxAttempts: 1 } });
+      const err = await rejection(
+        proxyOnly.downloadModel(
+          await proxyOnly.resolveVersion(run.name, { version: "1" }),
+          await target(),
+        ),
+      );
+      assert.equal(err.code, "REQUEST_FAILED");
+      assert.match(
+        err.message,
+        /^listing the files of model version m\d+\/1 \(.*\) \(.* via the MLflow artifact proxy\) failed: Endpoint: \/api\/2\.0\/mlflow-artifacts\/artifacts disabled due to the mlflow server running with `--no-serve-artifacts`/,
+      );
+    } finally {
+      server.setSwitches({ serveArtifacts: true });
+    }
+  });
+
   void test("listArtifacts is recursive and relative to the URI", async () => {
     const pub = await publish("run-artifacts", loggedFiles);
     const entries = await client().listArtifacts(pub.artifactUri);
