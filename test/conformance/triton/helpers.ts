@@ -87,7 +87,10 @@ export function serveExplicit(
 
 export const IRIS_INPUT = [5.1, 3.5, 1.4, 0.2];
 
-export function irisInferBody(data: number[] = IRIS_INPUT, extra: object = {}): object {
+export function irisInferBody(
+  data: number[] | number[][] = IRIS_INPUT,
+  extra: object = {},
+): object {
   return { inputs: [{ name: "input", shape: [1, 4], datatype: "FP32", data }], ...extra };
 }
 

@@ -484,13 +484,16 @@ async function handleInfer(
   } finally {
     releaseHold?.();
   }
-  core.requestLog.record({
-    atMs: Date.now(),
-    model: name,
-    requestedVersion,
-    servedVersion: served,
-    status,
-  });
+  // A request cut off by a crash was never answered: it does not go into the log.
+  if (!core.destroyed) {
+    core.requestLog.record({
+      atMs: Date.now(),
+      model: name,
+      requestedVersion,
+      servedVersion: served,
+      status,
+    });
+  }
 }
 
 function handleTrace(core: ServerCore, x: Exchange): void {

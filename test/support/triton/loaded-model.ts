@@ -58,6 +58,11 @@ export class LoadedModel {
     return this.backend.config;
   }
 
+  /** Requests currently holding this model. */
+  get inflightRequests(): number {
+    return this.inflight;
+  }
+
   /** Holds the model for one request; the returned function lets it go. */
   hold(): () => void {
     this.inflight += 1;

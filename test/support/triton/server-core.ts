@@ -24,6 +24,8 @@ export type ServerReadyState = "READY" | "EXITING";
 
 export class ServerCore {
   state: ServerReadyState = "READY";
+  /** Set when the core is torn down (stop or crash): late work from old requests is dropped. */
+  destroyed = false;
   readonly registry: MetricsRegistry;
   readonly lifecycle: ModelLifecycle;
   readonly repository: RepositoryManager;
@@ -71,6 +73,7 @@ export class ServerCore {
 
   /** Tears down every loaded model without waiting for requests (stop or crash). */
   async destroy(): Promise<void> {
+    this.destroyed = true;
     await Promise.all(this.lifecycle.allLoadedModels().map((m) => m.destroyNow()));
     this.registry.clear();
     this.repository.cleanup();

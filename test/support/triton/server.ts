@@ -51,6 +51,8 @@ export interface TritonHandle {
   /** Every inference request so far (model, requested and served version, status, time). */
   requestLog(): RequestLogEntry[];
   clearRequestLog(): void;
+  /** Inference requests currently being handled for a model (all versions). */
+  inflightRequests(model: string): number;
   /** Lifecycle states, model → version → state/reason (for assertions; not a Triton API). */
   modelStates(): Map<string, Map<number, VersionState>>;
 
@@ -221,6 +223,11 @@ class TritonServerInstance implements TritonHandle {
   }
   clearRequestLog(): void {
     this.log.clear();
+  }
+  inflightRequests(model: string): number {
+    return (this.core?.lifecycle.allLoadedModels() ?? [])
+      .filter((m) => m.name === model)
+      .reduce((n, m) => n + m.inflightRequests, 0);
   }
   modelStates(): Map<string, Map<number, VersionState>> {
     return this.core?.lifecycle.modelStates() ?? new Map<string, Map<number, VersionState>>();
