@@ -41,7 +41,7 @@ beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "readiness-"));
 });
 
-function commit(model: string, pointer: unknown | string): void {
+function commit(model: string, pointer: unknown): void {
   mkdirSync(join(root, model), { recursive: true });
   writeFileSync(
     join(root, model, "current.json"),
