@@ -95,7 +95,14 @@ export function parseServerError(text: string): ServerError {
   } catch {
     // Not JSON: plain text (auth middleware, proxies) or HTML (unknown routes) — kept raw.
   }
+  // An HTML error page (Flask/Werkzeug, proxies) reads better as its text.
+  const readable = /^<(!doctype|html)/i.test(trimmed)
+    ? trimmed
+        .replace(/<[^>]*>/g, " ")
+        .replace(/\s+/g, " ")
+        .trim()
+    : trimmed;
   return {
-    rawText: trimmed.length > MAX_RAW_TEXT ? `${trimmed.slice(0, MAX_RAW_TEXT)}…` : trimmed,
+    rawText: readable.length > MAX_RAW_TEXT ? `${readable.slice(0, MAX_RAW_TEXT)}…` : readable,
   };
 }

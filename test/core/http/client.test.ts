@@ -278,7 +278,13 @@ void describe("requests and errors", () => {
       errorCode: undefined,
       message: "Artifact serving is disabled.",
     });
-    assert.deepEqual(parseServerError("<html>404</html>"), { rawText: "<html>404</html>" });
+    assert.deepEqual(
+      parseServerError("<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>"),
+      {
+        rawText: "404 Not Found Not Found",
+      },
+    );
+    assert.deepEqual(parseServerError("Permission denied"), { rawText: "Permission denied" });
     assert.deepEqual(parseServerError(""), {});
   });
 

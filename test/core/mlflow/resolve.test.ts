@@ -344,6 +344,53 @@ void describe("authentication from MLFLOW_TRACKING_* variables", () => {
   });
 });
 
+void describe("non-JSON error shapes (mlflow-contract.md §4)", () => {
+  void test("403 Permission denied (plain text) for a user without permission", async () => {
+    const server = await startMlflowServer({
+      auth: { users: [{ username: "viewer", password: "pw", permission: "NO_PERMISSIONS" }] },
+    });
+    const client = new MlflowClient({
+      trackingUri: server.url,
+      auth: { kind: "basic", username: "viewer", password: "pw" },
+    });
+    try {
+      const err = await rejection(client.resolveVersion("iris", { alias: "champion" }));
+      assert.equal(err.code, "REQUEST_FAILED");
+      assert.ok(err.cause instanceof HttpError);
+      assert.equal(err.cause.status, 403);
+      assert.equal(err.cause.rawText, "Permission denied");
+      assert.equal(
+        err.message,
+        'resolving alias "champion" of registered model "iris" failed: Permission denied',
+      );
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  void test("Flask's HTML 404 for a route the server does not have (MLflow 3 endpoint on a 2.x server)", async () => {
+    const server = await startMlflowServer({ mlflowVersion: "2.9.2" });
+    const client = new MlflowClient({ trackingUri: server.url });
+    try {
+      const err = await rejection(
+        client.listArtifacts("models:/m-0123456789abcdef0123456789abcdef"),
+      );
+      assert.equal(err.code, "REQUEST_FAILED");
+      assert.ok(err.cause instanceof HttpError);
+      assert.equal(err.cause.status, 404);
+      assert.equal(err.cause.errorCode, undefined);
+      assert.equal(
+        err.message,
+        "reading logged model m-0123456789abcdef0123456789abcdef failed: 404 Not Found Not Found The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.",
+      );
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});
+
 void describe("mlflowClientOptionsFromEnv", () => {
   void test("defaults follow MLflow's client", () => {
     assert.deepEqual(
