@@ -1,6 +1,6 @@
 // triton-contract.md §1.8 and §8.5: explicit model load.
 import assert from "node:assert/strict";
-import { statSync, utimesSync, writeFileSync } from "node:fs";
+import { rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { request as rawRequest } from "node:http";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -17,6 +17,7 @@ import {
   serveExplicit,
   tempRepo,
   unload,
+  until,
 } from "./helpers";
 
 const CONFIG_JSON = {
@@ -297,5 +298,25 @@ describe("§1.8 load: failures", () => {
       { name: "iris", version: "1", state: "UNAVAILABLE", reason: "unloaded" },
       { name: "iris", version: "2", state: "READY" },
     ]);
+  });
+});
+
+describe("§2.1 poll mode", () => {
+  test("new versions are loaded and removed models unloaded by the periodic scan, never by load calls", async (t) => {
+    const root = irisRepo(t, [1]);
+    const h = await serve(t, {
+      modelRepository: root,
+      modelControlMode: "poll",
+      repositoryPollSecs: 0.1,
+    });
+    assert.deepEqual(await index(h), [{ name: "iris", version: "1", state: "READY" }]);
+    writeVersion(join(root, "iris"), 2, irisModel({ variant: 2 }));
+    await until(
+      async () => (await http("GET", `${h.httpUrl}/v2/models/iris`)).json().versions?.[0] === "2",
+    );
+    assert.equal((await infer(h)).length, 3);
+    rmSync(join(root, "iris"), { recursive: true });
+    await until(async () => (await http("GET", `${h.httpUrl}/v2/models/iris`)).status === 404);
+    assert.deepEqual(await index(h), []);
   });
 });
