@@ -56,14 +56,20 @@ export function environmentFor(
     | "timeouts"
   >,
   env: NodeJS.ProcessEnv = process.env,
+  purpose: "deploy" | "triton-only" = "deploy",
 ): DeployEnvironment {
   return {
     repositoryRoot: inputs.repositoryRoot,
     tritonEndpoints: inputs.tritonEndpoints,
-    ...(secrets?.tritonApiKey !== undefined
+    ...(secrets?.tritonApiKey !== undefined && inputs.tritonAdminHeader !== ""
       ? { restrictedApi: { header: inputs.tritonAdminHeader, value: secrets.tritonApiKey } }
       : {}),
-    mlflow: mlflowOptions(secrets, inputs, env),
+    // Refresh and delete talk only to Triton and the files; state from an older provider may not
+    // even know the tracking URI, so MLflow options are built (and validated) only to deploy.
+    mlflow:
+      purpose === "deploy"
+        ? mlflowOptions(secrets, inputs, env)
+        : { trackingUri: inputs.mlflowTrackingUri },
     timeouts: {
       requestMs: inputs.timeouts.tritonRequestMs,
       loadMs: inputs.timeouts.tritonLoadMs,
@@ -131,7 +137,7 @@ export async function modelStatus(
   inputs: ModelDeploymentInputs,
 ): Promise<ModelStatusView> {
   await requireDirectory(inputs.repositoryRoot);
-  const env = environmentFor(secrets, inputs);
+  const env = environmentFor(secrets, inputs, process.env, "triton-only");
   const status = await readModelStatus(env, inputs.modelName);
   return {
     committed: status.committed === undefined ? undefined : committedView(status.committed),
@@ -146,7 +152,7 @@ export async function unloadFromTriton(
   inputs: ModelDeploymentInputs,
 ): Promise<void> {
   await requireDirectory(inputs.repositoryRoot);
-  await unloadModel(environmentFor(secrets, inputs), inputs.modelName);
+  await unloadModel(environmentFor(secrets, inputs, process.env, "triton-only"), inputs.modelName);
 }
 
 function committedView(pointer: CommittedPointer): NonNullable<ModelStatusView["committed"]> {

@@ -164,7 +164,8 @@ function migrateV0(v0: ModelDeploymentStateV0): ModelDeploymentOutputs {
     },
     smoke: { requests: 0 },
     tritonEndpoints: [v0.tritonUrl],
-    tritonAdminHeader: "",
+    // v0 always used the platform's default restricted-API header.
+    tritonAdminHeader: "triton-admin-key",
     mlflowTrackingUri: "",
     timeouts: { tritonRequestMs: 0, tritonLoadMs: 0, tritonReadyMs: 0, mlflowRequestMs: 0 },
     sha256: v0.sha256 ?? "",

@@ -237,6 +237,28 @@ void describe("ModelDeployment through the real dynamic-provider host", () => {
     });
   });
 
+  void test("state written before stateVersion existed (v0) is migrated: an update, never a replacement", async () => {
+    const v0 = {
+      modelName: MODEL,
+      modelRepository: root,
+      registeredModel: MODEL,
+      alias: "A",
+      version: 2,
+      runId: state.runId,
+      tritonUrl: triton.httpUrl,
+      sha256: state.sha256,
+    };
+    assert.deepEqual(await host.diff(MODEL, URN, v0, { ...(await previewInputs()) }), {
+      changes: "some",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    const read = await host.read(MODEL, URN, v0);
+    assert.equal(read.properties.stateVersion, 1);
+    assert.equal(read.properties.repositoryRoot, root);
+    assert.deepEqual(read.properties.drift, []);
+  });
+
   void test("a failing Update returns the transaction's error; version 2 keeps serving; nothing committed changes", async () => {
     await publish(3);
     const inputs = await previewInputs();
