@@ -10,20 +10,12 @@ import {
   type Clock,
   type RetryPolicy,
 } from "../http";
-import {
-  loggedModelArtifactLister,
-  modelVersionFileSource,
-  proxiedSource,
-  proxyWithFallback,
-  runFileSource,
-  type ArtifactEntry,
-  type ArtifactSource,
-} from "./artifact-sources";
-import { joinArtifactPath, parseArtifactUri } from "./artifact-uri";
+import { ArtifactLocator } from "./artifact-locator";
+import type { ArtifactEntry, ArtifactSource } from "./artifact-sources";
 import { downloadFile, type DownloadedFile, type DownloadProgress } from "./download";
-import { isStatus, MlflowError, serverSaid } from "./errors";
+import { isStatus, MlflowError, serverSaid, wrapError } from "./errors";
 import { LOCAL_MODEL_FILE, planModelFiles } from "./model-files";
-import { authorizationHeader, type DownloadEndpoint, type MlflowClientOptions } from "./options";
+import { authorizationHeader, type MlflowClientOptions } from "./options";
 import { mlflowSchemas, parseResponse, type RawModelVersion } from "./schemas";
 
 /** A model version the deployment can use: READY, with everything needed to find its files. JSON-safe. */
@@ -74,15 +66,6 @@ export interface ListArtifactsOptions {
 export const SHA256_TAGS = ["sha256", "onnx_sha256"] as const;
 
 const DEFAULT_TIMEOUT_MS = 120_000;
-const MAX_URI_HOPS = 4;
-
-interface SourceContext {
-  name?: string;
-  version?: string;
-  runId?: string;
-  modelId?: string;
-  signal?: AbortSignal;
-}
 
 /**
  * MLflow Tracking / Model Registry REST client for what a deployment needs: alias or version →
@@ -98,7 +81,7 @@ export class MlflowClient {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly fileAttempts: number;
-  private readonly downloadEndpoint: DownloadEndpoint;
+  private readonly locator: ArtifactLocator;
 
   constructor(options: MlflowClientOptions) {
     this.trackingUrl = new URL(options.trackingUri);
@@ -107,7 +90,6 @@ export class MlflowClient {
     this.retry = resolveRetryPolicy(options.retry);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fileAttempts = options.fileAttempts ?? 3;
-    this.downloadEndpoint = options.downloadEndpoint ?? "auto";
     const needsAgent =
       options.tls !== undefined &&
       Object.values(options.tls).some((v) => v !== undefined && v !== false);
@@ -121,6 +103,12 @@ export class MlflowClient {
       clock: this.clock,
       onRetry: options.onRetry,
     });
+    this.locator = new ArtifactLocator(
+      this.http,
+      this.trackingUrl,
+      options.downloadEndpoint ?? "auto",
+      (name, version, signal) => this.getDownloadUri(name, version, signal),
+    );
   }
 
   /** Releases pooled connections. */
@@ -191,11 +179,11 @@ export class MlflowClient {
    * included with `isDir: true`.
    */
   async listArtifacts(uri: string, options: ListArtifactsOptions = {}): Promise<ArtifactEntry[]> {
-    const source = await this.sourceFor(uri, { signal: options.signal });
+    const source = await this.locator.sourceFor(uri, { signal: options.signal });
     try {
       return await this.listFrom(source, "", options.recursive ?? true, options.signal);
     } catch (err) {
-      throw this.wrap(err, `listing ${uri} (${source.description})`);
+      throw wrapError(err, `listing ${uri} (${source.description})`);
     }
   }
 
@@ -212,7 +200,7 @@ export class MlflowClient {
   ): Promise<DownloadModelResult> {
     const expectedSha256 = expectedDigest(resolved);
     const artifactUri = await this.getDownloadUri(resolved.name, resolved.version, options.signal);
-    const source = await this.sourceFor(artifactUri, {
+    const source = await this.locator.sourceFor(artifactUri, {
       name: resolved.name,
       version: resolved.version,
       runId: resolved.runId || undefined,
@@ -224,7 +212,7 @@ export class MlflowClient {
     try {
       listing = await source.list("", options.signal);
     } catch (err) {
-      throw this.wrap(err, `listing the files of ${where} (${source.description})`);
+      throw wrapError(err, `listing the files of ${where} (${source.description})`);
     }
     const plan = planModelFiles(listing, where);
     const todo = [
@@ -324,7 +312,7 @@ export class MlflowClient {
           err,
         );
       }
-      throw this.wrap(err, `resolving alias "${alias}" of registered model "${name}"`);
+      throw wrapError(err, `resolving alias "${alias}" of registered model "${name}"`);
     }
   }
 
@@ -390,13 +378,7 @@ export class MlflowClient {
         err,
       );
     }
-    return this.wrap(err, `reading model version ${name}/${version}`);
-  }
-
-  private wrap(err: unknown, doing: string): Error {
-    if (err instanceof MlflowError) return err;
-    if (err instanceof Error && err.name === "AbortError") return err;
-    return new MlflowError("REQUEST_FAILED", `${doing} failed: ${serverSaid(err)}`, err);
+    return wrapError(err, `reading model version ${name}/${version}`);
   }
 
   private async listFrom(
@@ -414,163 +396,6 @@ export class MlflowClient {
     }
     return out;
   }
-
-  /** Follows `runs:/`, `models:/` indirections to a concrete URI and picks how to list and fetch it. */
-  private async sourceFor(uri: string, ctx: SourceContext, hops = 0): Promise<ArtifactSource> {
-    if (hops > MAX_URI_HOPS) {
-      throw new MlflowError(
-        "UNSUPPORTED_ARTIFACT_URI",
-        `artifact URI ${uri} does not resolve after ${MAX_URI_HOPS} indirections`,
-      );
-    }
-    const parsed = parseArtifactUri(uri);
-    switch (parsed.kind) {
-      case "run": {
-        const root = await this.runArtifactRoot(parsed.runId, ctx.signal);
-        return this.sourceFor(
-          joinUri(root, parsed.path),
-          { ...ctx, runId: parsed.runId },
-          hops + 1,
-        );
-      }
-      case "logged-model": {
-        const root = await this.loggedModelRoot(parsed.modelId, ctx.signal);
-        return this.sourceFor(root, { ...ctx, modelId: parsed.modelId }, hops + 1);
-      }
-      case "registered-model":
-        return this.sourceFor(
-          await this.getDownloadUri(parsed.name, parsed.version, ctx.signal),
-          ctx,
-          hops + 1,
-        );
-      case "proxied":
-      case "external":
-        return this.concreteSource(uri, parsed, ctx);
-    }
-  }
-
-  private async concreteSource(
-    uri: string,
-    parsed: ReturnType<typeof parseArtifactUri> & { kind: "proxied" | "external" },
-    ctx: SourceContext,
-  ): Promise<ArtifactSource> {
-    const proxied =
-      parsed.kind === "proxied"
-        ? proxiedSource(this.http, {
-            uri,
-            rootPath: parsed.path,
-            endpointUrl: this.proxyEndpoint(parsed.host),
-          })
-        : undefined;
-    const scheme = parsed.kind === "external" ? parsed.scheme : "mlflow-artifacts";
-    if (this.downloadEndpoint === "mlflow-artifacts") {
-      if (proxied) return proxied;
-      throw new MlflowError(
-        "UNSUPPORTED_ARTIFACT_URI",
-        `artifact URI ${uri} is not served by the MLflow artifact proxy (only mlflow-artifacts:/ URIs are); downloadEndpoint "mlflow-artifacts" cannot fetch it`,
-      );
-    }
-    if (this.downloadEndpoint === "auto") {
-      if (!proxied) throw unsupported(uri, scheme);
-      return proxyWithFallback(proxied, () => this.serverFileSource(uri, ctx, undefined));
-    }
-    const viaServer = await this.serverFileSource(uri, ctx, proxied);
-    if (viaServer) return viaServer;
-    if (proxied) return proxied;
-    throw unsupported(uri, scheme, ctx.runId);
-  }
-
-  /**
-   * The server's own file routes, which read any storage with the server's credentials and work
-   * without the proxy (mlflow-contract.md §2.3): files under the run's artifact root through
-   * `/get-artifact`; other files of a model version (MLflow 3 models live outside the run) through
-   * `/model-versions/get-artifact`, listed under the logged model or, failing that, through the proxy.
-   */
-  private async serverFileSource(
-    uri: string,
-    ctx: SourceContext,
-    proxied: ArtifactSource | undefined,
-  ): Promise<ArtifactSource | undefined> {
-    if (ctx.runId) {
-      const rel = relativeTo(await this.runArtifactRoot(ctx.runId, ctx.signal), uri);
-      if (rel !== undefined) {
-        return runFileSource(this.http, { uri, runId: ctx.runId, rootPath: rel });
-      }
-    }
-    if (!ctx.name || !ctx.version) return undefined;
-    const { name, version } = ctx;
-    if (ctx.modelId) {
-      const rel = relativeTo(await this.loggedModelRoot(ctx.modelId, ctx.signal), uri);
-      if (rel !== undefined) {
-        return modelVersionFileSource({
-          uri,
-          name,
-          version,
-          list: loggedModelArtifactLister(this.http, { modelId: ctx.modelId, rootPath: rel }),
-          via: `under logged model ${ctx.modelId}`,
-        });
-      }
-    }
-    if (proxied) {
-      return modelVersionFileSource({
-        uri,
-        name,
-        version,
-        list: (dir, signal) => proxied.list(dir, signal),
-        via: "through the artifact proxy",
-      });
-    }
-    return undefined;
-  }
-
-  private async loggedModelRoot(modelId: string, signal?: AbortSignal): Promise<string> {
-    try {
-      const res = await this.http.json({
-        method: "GET",
-        path: `/api/2.0/mlflow/logged-models/${encodeURIComponent(modelId)}`,
-        signal,
-      });
-      return parseResponse(mlflowSchemas().loggedModelResponse, res.body, `logged model ${modelId}`)
-        .model.info.artifact_uri;
-    } catch (err) {
-      throw this.wrap(err, `reading logged model ${modelId}`);
-    }
-  }
-
-  private proxyEndpoint(host: string | undefined): string | undefined {
-    if (host === undefined || host === this.trackingUrl.host) return undefined;
-    const prefix = this.trackingUrl.pathname.replace(/\/+$/, "");
-    return `${this.trackingUrl.protocol}//${host}${prefix}/api/2.0/mlflow-artifacts/artifacts`;
-  }
-
-  private async runArtifactRoot(runId: string, signal?: AbortSignal): Promise<string> {
-    try {
-      const res = await this.http.json({
-        method: "GET",
-        path: "/api/2.0/mlflow/runs/get",
-        query: { run_id: runId },
-        signal,
-      });
-      return parseResponse(mlflowSchemas().runResponse, res.body, `run ${runId}`).run.info
-        .artifact_uri;
-    } catch (err) {
-      throw this.wrap(err, `reading run ${runId}`);
-    }
-  }
-}
-
-function unsupported(uri: string, scheme: string, runId?: string): MlflowError {
-  const why =
-    scheme === "mlflow-artifacts"
-      ? ""
-      : ` The MLflow server only proxies mlflow-artifacts:/ URIs (it runs with --no-serve-artifacts or a non-proxied --default-artifact-root), and this client holds no ${scheme} credentials: it downloads only through the tracking server.`;
-  const hint = runId
-    ? ` The files are not under run ${runId}'s artifact root, so /get-artifact cannot serve them either.`
-    : ` Set downloadEndpoint "get-artifact" to let the server read files under the run's artifact root with its own credentials, or serve artifacts through the proxy (--serve-artifacts).`;
-  return new MlflowError(
-    "UNSUPPORTED_ARTIFACT_URI",
-    `cannot download artifacts from ${uri}: ${scheme}:// URIs are not supported.${why}${hint}`,
-  );
 }
 
 function toResolved(raw: RawModelVersion, alias: string | undefined): ResolvedModelVersion {
@@ -605,18 +430,6 @@ function expectedDigest(
     return { value: normalized, tag };
   }
   return undefined;
-}
-
-function joinUri(root: string, path: string): string {
-  return path === "" ? root : `${root.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
-}
-
-/** `uri` relative to `root` when it lies under it ("" for the root itself). */
-function relativeTo(root: string, uri: string): string | undefined {
-  const r = root.replace(/\/+$/, "");
-  const u = uri.replace(/\/+$/, "");
-  if (u === r) return "";
-  return u.startsWith(`${r}/`) ? joinArtifactPath(u.slice(r.length + 1)) : undefined;
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -45,3 +45,10 @@ export function isStatus(err: unknown, status: number, errorCode?: string): err 
     (errorCode === undefined || err.errorCode === errorCode)
   );
 }
+
+/** `err` as an MlflowError saying what was being done (aborts and MlflowErrors pass through). */
+export function wrapError(err: unknown, doing: string): Error {
+  if (err instanceof MlflowError) return err;
+  if (err instanceof Error && err.name === "AbortError") return err;
+  return new MlflowError("REQUEST_FAILED", `${doing} failed: ${serverSaid(err)}`, err);
+}
