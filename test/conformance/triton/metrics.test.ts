@@ -190,6 +190,21 @@ describe("§5.3 summaries", () => {
   });
 });
 
+describe("§5.3 counter_latencies=false", () => {
+  test("no *_duration_us series, and (IncrementCounter returns early) success stays 0", async (t) => {
+    const h = await serveExplicit(t, irisRepo(t), ["iris"], {
+      metricsConfig: ["counter_latencies=false"],
+    });
+    assert.equal(
+      (await http("POST", `${h.httpUrl}/v2/models/iris/infer`, { body: irisInferBody() })).status,
+      200,
+    );
+    const text = await metricsText(h);
+    assert.doesNotMatch(text, /_duration_us/);
+    assert.equal(series(text, "iris").get(`nv_inference_request_success${L(1)}`), "0");
+  });
+});
+
 describe("§5.4/§5.1 server-wide metrics and the endpoint", () => {
   test("nv_cpu_* without labels; no nv_gpu_* series on a CPU-only machine", async (t) => {
     const h = await serveExplicit(t, irisRepo(t), []);

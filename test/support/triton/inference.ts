@@ -584,7 +584,7 @@ export async function executeRequest(
     } catch (e) {
       const err = e instanceof TritonError ? e : new TritonError("INTERNAL", String(e));
       // triton-contract.md §5.6: a failed backend execution counts as reason=BACKEND.
-      m.failure.BACKEND += 1;
+      if (m.countersEnabled) m.failure.BACKEND += 1;
       stats.fail.count += 1;
       stats.fail.ns += nsSince(requestStart);
       throw err;
@@ -618,10 +618,12 @@ export async function executeRequest(
     const computeOutputNs = nsSince(outputStart);
 
     const requestNs = nsSince(requestStart);
-    m.success += 1;
-    // nv_inference_count counts inferences: a batch of n counts n (§5.2).
-    m.inferenceCount += Math.max(1, req.batchSize);
-    m.execCount += 1;
+    if (m.countersEnabled) {
+      m.success += 1;
+      // nv_inference_count counts inferences: a batch of n counts n (§5.2).
+      m.inferenceCount += Math.max(1, req.batchSize);
+      m.execCount += 1;
+    }
     m.observe("request", requestNs / 1000);
     m.observe("queue", queueNs / 1000);
     m.observe("compute_input", computeInputNs / 1000);

@@ -95,6 +95,11 @@ export class ModelMetrics {
   constructor(
     readonly model: string,
     readonly version: number,
+    /**
+     * `counter_latencies=false`: `IncrementCounter` returns early for every counter, so success,
+     * failure and counts stay at 0 too (§5.3 side effect, [src]; runtime UNCONFIRMED).
+     */
+    readonly countersEnabled: boolean = true,
   ) {}
 
   observe(kind: LatencyKind, us: number): void {
@@ -289,7 +294,10 @@ export class MetricsRegistry {
     const key = `${model}\u0000${version}`;
     let entry = this.reporters.get(key);
     if (!entry) {
-      entry = { metrics: new ModelMetrics(model, version), refs: 0 };
+      entry = {
+        metrics: new ModelMetrics(model, version, this.config.counterLatencies),
+        refs: 0,
+      };
       this.reporters.set(key, entry);
     }
     entry.refs += 1;
