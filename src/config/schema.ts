@@ -186,8 +186,8 @@ const ServiceSchema = z
       ),
     nodePorts: z
       .strictObject({
-        http: int(30000, 32767).optional(),
-        grpc: int(30000, 32767).optional(),
+        http: int(30000, 32767).optional().describe("Node port of Triton HTTP (8000)."),
+        grpc: int(30000, 32767).optional().describe("Node port of Triton gRPC (8001)."),
       })
       .default({})
       .describe("Fixed node ports (only with type NodePort); unset = assigned by Kubernetes."),
@@ -228,14 +228,15 @@ const TritonSchema = z
       .enum(["IfNotPresent", "Always", "Never"], {
         error: 'one of: "IfNotPresent", "Always", "Never"',
       })
-      .default("IfNotPresent"),
+      .default("IfNotPresent")
+      .describe("Container image pull policy."),
     replicas: int(1)
       .default(1)
       .describe("Triton pods. More than one needs one deploy endpoint per pod."),
     resources: z
       .strictObject({
-        requests: ResourceListSchema.default({ cpu: "1", memory: "2Gi" }),
-        limits: ResourceListSchema.default({ memory: "4Gi" }),
+        requests: ResourceListSchema.default({ cpu: "1", memory: "2Gi" }).describe("Requests."),
+        limits: ResourceListSchema.default({ memory: "4Gi" }).describe("Limits."),
       })
       .prefault({})
       .describe("Container requests and limits (the GPU limit is added from `gpu`)."),
@@ -270,7 +271,7 @@ const TritonSchema = z
     service: ServiceSchema.describe("The Service in front of the Triton pods."),
     networkPolicy: z
       .strictObject({
-        enabled: bool().default(true),
+        enabled: bool().default(true).describe("Create the NetworkPolicy."),
         extraSources: list(NetworkPeerSchema)
           .default([])
           .describe(
@@ -288,19 +289,23 @@ const TritonSchema = z
           periodSeconds: 10,
           timeoutSeconds: 5,
           failureThreshold: 60,
-        }),
+        }).describe(
+          "Startup probe (GET /v2/health/live): period x failureThreshold is the time a pod may take to load every committed model.",
+        ),
         liveness: ProbeSchema({
           initialDelaySeconds: 0,
           periodSeconds: 10,
           timeoutSeconds: 5,
           failureThreshold: 3,
-        }),
+        }).describe("Liveness probe (GET /v2/health/live)."),
         readiness: ProbeSchema({
           initialDelaySeconds: 0,
           periodSeconds: 10,
           timeoutSeconds: 10,
           failureThreshold: 3,
-        }),
+        }).describe(
+          "Readiness probe: every committed model serves its committed version (exec, python3).",
+        ),
       })
       .prefault({})
       .describe(
@@ -308,9 +313,12 @@ const TritonSchema = z
       ),
     serviceMonitor: z
       .strictObject({
-        interval: str("a duration such as 15s or 1m", /^[0-9]+(ms|s|m|h)$/).default("15s"),
+        interval: str("a duration such as 15s or 1m", /^[0-9]+(ms|s|m|h)$/)
+          .default("15s")
+          .describe("Scrape interval of Triton's metrics."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("The ServiceMonitor of Triton's metrics port."),
   })
   .describe("The Triton Deployment, Service, ServiceMonitor, PDB and NetworkPolicy.");
 
@@ -355,8 +363,10 @@ const MonitoringSchema = z
     namespace: dnsLabel().describe("Namespace of the monitoring release (created by this stack)."),
     chart: z
       .strictObject({
-        name: z.string().min(1).default("kube-prometheus-stack"),
-        repository: httpUrl().default("https://prometheus-community.github.io/helm-charts"),
+        name: z.string().min(1).default("kube-prometheus-stack").describe("Chart name."),
+        repository: httpUrl()
+          .default("https://prometheus-community.github.io/helm-charts")
+          .describe("Chart repository."),
         version: str(
           "a pinned chart version such as 88.5.3 (no ranges)",
           /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/,
@@ -392,10 +402,18 @@ const MonitoringSchema = z
       .describe("Grafana and its dashboard sidecar."),
     prometheus: z
       .strictObject({
-        retention: str("a duration such as 15d or 12h", /^[0-9]+(ms|s|m|h|d|w|y)$/).default("10d"),
-        retentionSize: str("a size such as 40GB", /^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/).optional(),
-        scrapeInterval: str("a duration such as 30s", /^[0-9]+(ms|s|m|h)$/).default("30s"),
-        evaluationInterval: str("a duration such as 30s", /^[0-9]+(ms|s|m|h)$/).default("30s"),
+        retention: str("a duration such as 15d or 12h", /^[0-9]+(ms|s|m|h|d|w|y)$/)
+          .default("10d")
+          .describe("How long Prometheus keeps samples."),
+        retentionSize: str("a size such as 40GB", /^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/)
+          .optional()
+          .describe("Size cap of Prometheus storage."),
+        scrapeInterval: str("a duration such as 30s", /^[0-9]+(ms|s|m|h)$/)
+          .default("30s")
+          .describe("Default scrape interval."),
+        evaluationInterval: str("a duration such as 30s", /^[0-9]+(ms|s|m|h)$/)
+          .default("30s")
+          .describe("Rule evaluation interval."),
         storageSize: quantity().optional().describe("PVC size for Prometheus; unset = emptyDir."),
         podLabels: labelMap()
           .default({ "app.kubernetes.io/name": "prometheus" })
@@ -403,7 +421,8 @@ const MonitoringSchema = z
             "Labels of this release's Prometheus pods (the Triton NetworkPolicy admits them).",
           ),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("The Prometheus of this release."),
     timeoutSeconds: int(1).default(600).describe("Helm install/upgrade timeout."),
   })
   .describe("This environment's kube-prometheus-stack release.");
@@ -434,9 +453,16 @@ const dim = () =>
     .refine((d) => d === -1 || d >= 1, { error: "-1 or an integer >= 1" });
 
 const TensorSchema = z.strictObject({
-  name: z.string({ error: "a non-empty tensor name" }).min(1, { error: "a non-empty tensor name" }),
-  dataType: z.enum(TRITON_DATA_TYPES, { error: `one of: ${TRITON_DATA_TYPES.join(", ")}` }),
-  dims: list(dim(), "a list of dimensions").min(1, { error: "at least one dimension" }),
+  name: z
+    .string({ error: "a non-empty tensor name" })
+    .min(1, { error: "a non-empty tensor name" })
+    .describe("Tensor name in the ONNX graph."),
+  dataType: z
+    .enum(TRITON_DATA_TYPES, { error: `one of: ${TRITON_DATA_TYPES.join(", ")}` })
+    .describe("Triton data type."),
+  dims: list(dim(), "a list of dimensions")
+    .min(1, { error: "at least one dimension" })
+    .describe("Dimensions without the batch dimension; -1 = variable."),
   reshape: list(int(1))
     .optional()
     .describe("Triton `reshape.shape` (e.g. [] for a per-item scalar)."),
@@ -499,8 +525,14 @@ export const ModelConfigSchema = z
       .optional()
       .describe("Pinned MLflow model version. Exactly one of alias/version."),
     maxBatchSize: int(0).default(0).describe("Triton max_batch_size (0 = no batching dimension)."),
-    inputs: list(TensorSchema).min(1, { error: "at least one input" }),
-    outputs: list(TensorSchema).min(1, { error: "at least one output" }),
+    inputs: list(TensorSchema)
+      .min(1, { error: "at least one input" })
+      .describe(
+        "Model inputs as in Triton's config (checked against the ONNX graph before any load).",
+      ),
+    outputs: list(TensorSchema)
+      .min(1, { error: "at least one output" })
+      .describe("Model outputs, likewise."),
     instanceGroup: z
       .strictObject({
         kind: z
@@ -508,11 +540,14 @@ export const ModelConfigSchema = z
           .default("KIND_CPU"),
         count: int(1).default(1),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Triton instance_group: where and how many instances."),
     dynamicBatching: z
       .strictObject({
-        preferredBatchSize: list(int(1)).default([]),
-        maxQueueDelayMicroseconds: int(0).default(0),
+        preferredBatchSize: list(int(1)).default([]).describe("Batch sizes the scheduler prefers."),
+        maxQueueDelayMicroseconds: int(0)
+          .default(0)
+          .describe("How long a request may wait for a batch to fill."),
       })
       .optional()
       .describe("Triton dynamic batching (needs maxBatchSize > 0)."),
