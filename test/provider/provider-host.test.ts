@@ -237,6 +237,34 @@ void describe("ModelDeployment through the real dynamic-provider host", () => {
     });
   });
 
+  void test("only identity replaces: another model name, or another repository (unload first)", async () => {
+    const inputs = await previewInputs();
+    assert.deepEqual(await host.diff(MODEL, URN, state, { ...inputs, modelName: "iris-v2" }), {
+      changes: "some",
+      replaces: ["modelName"],
+      deleteBeforeReplace: false,
+    });
+    // Same model name in another repository: creating first would load it under the same name
+    // and the delete of the old one would then unload it, so the old one goes first.
+    assert.deepEqual(
+      await host.diff(MODEL, URN, state, { ...inputs, repositoryRoot: "/mnt/other" }),
+      {
+        changes: "some",
+        replaces: ["repositoryRoot"],
+        deleteBeforeReplace: true,
+      },
+    );
+  });
+
+  void test("Read refuses to guess when the repository root is not mounted", async () => {
+    await assert.rejects(
+      host.read(MODEL, URN, { ...state, repositoryRoot: join(root, "absent") }),
+      {
+        details: `model repository root ${join(root, "absent")} is not a directory on this machine; expected the NFS export mounted there (stack config storage.localMountPath)`,
+      },
+    );
+  });
+
   void test("state written before stateVersion existed (v0) is migrated: an update, never a replacement", async () => {
     const v0 = {
       modelName: MODEL,
