@@ -55,7 +55,11 @@ void describe("deployModel: first deploy, upgrade, identical re-run", () => {
     assert.equal(current.run_id, v1.runId);
     assert.equal(current.sha256, v1.sha256);
     assert.equal(current.previous_version, null);
-    assert.deepEqual(current.verification.endpoints, 1);
+    assert.equal(typeof current.verification.p95_ms, "number");
+    assert.deepEqual(
+      { ...current.verification, p95_ms: 0 },
+      { endpoints: 1, requests: 3, mode: "generated", p95_ms: 0, latency_budget_ms: null },
+    );
     assert.match(
       await readFile(join(bench.root, MODEL, "config.pbtxt"), "utf8"),
       new RegExp(
