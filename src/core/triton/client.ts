@@ -157,7 +157,9 @@ export class TritonClient {
       clock: options.clock,
     });
     this.restrictedHeaders = options.restrictedApi
-      ? { [options.restrictedApi.header.toLowerCase()]: options.restrictedApi.value }
+      ? // Sent exactly as configured: whether Triton matches the name case-insensitively is
+        // unconfirmed (triton-contract.md §4).
+        { [options.restrictedApi.header]: options.restrictedApi.value }
       : {};
     this.loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
   }
