@@ -37,11 +37,13 @@ function typeOf(s: JsonSchema): string {
   const t = Array.isArray(s.type) ? s.type.join("/") : (s.type ?? "any");
   if (t === "integer" || t === "number") {
     const bounds: string[] = [];
-    if (s.minimum !== undefined && s.minimum > Number.MIN_SAFE_INTEGER)
-      {bounds.push(`≥ ${s.minimum}`);}
+    if (s.minimum !== undefined && s.minimum > Number.MIN_SAFE_INTEGER) {
+      bounds.push(`≥ ${s.minimum}`);
+    }
     if (s.exclusiveMinimum !== undefined) bounds.push(`> ${s.exclusiveMinimum}`);
-    if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER)
-      {bounds.push(`≤ ${s.maximum}`);}
+    if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) {
+      bounds.push(`≤ ${s.maximum}`);
+    }
     return bounds.length > 0 ? `${t} ${bounds.join(", ")}` : t;
   }
   if (t === "array") return `list of ${s.items ? typeOf(s.items) : "any"}`;
