@@ -240,6 +240,13 @@ async function unchangedIfIdentical(
   const dir = await verifyVersionDir(join(a.paths.modelDir, plan.version));
   if (!dir.ok || (c.sha256 !== undefined && dir.manifest.sha256 !== c.sha256)) return undefined;
 
+  // A staging directory here is the leftover of a crashed attempt: discard it (and the staging
+  // model it may have left loaded) so that the repository converges without manual cleanup.
+  if (await pathExists(a.paths.stagingDir)) {
+    await unloadQuietly(deps.endpoints, a.paths.stagingModel);
+    await fs.rm(a.paths.stagingDir, { recursive: true, force: true });
+    a.cleanedUp.push(a.paths.stagingModel);
+  }
   const repaired = [...a.driftedEndpoints];
   if (repaired.length > 0) {
     try {

@@ -40,6 +40,26 @@ void describe("deployModel: lock contention, stale lock, crash recovery", () => 
     await bench.close();
   });
 
+  /** Run a deployment of `version` in a child process that SIGKILLs itself at `point`. */
+  function crashChild(point: string, version: string): Promise<NodeJS.Signals | number | null> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", join(__dirname, "crash-child.ts")],
+        {
+          env: {
+            ...process.env,
+            CRASH_AT: point,
+            CRASH_DEPLOY: JSON.stringify({ env: bench.env, request: irisRequest(version) }),
+          },
+          stdio: ["ignore", "ignore", "inherit"],
+        },
+      );
+      child.once("error", reject);
+      child.once("exit", (c, signal) => resolve(signal ?? c));
+    });
+  }
+
   const nextVersion = async () => (await publish(bench, irisModel({ variant: variant++ }))).version;
 
   void test("two concurrent deploys without waiting: one commits, the other fails at lock, changing nothing", async () => {
@@ -118,6 +138,20 @@ void describe("deployModel: lock contention, stale lock, crash recovery", () => 
     );
   });
 
+  void test("SIGKILL mid-verification, then a re-run of the committed version: unchanged, staging discarded", async () => {
+    const committed = (await readModelStatus(bench.env, MODEL)).committed!.activeVersion;
+    const v = await nextVersion();
+    assert.equal(await crashChild("smoke:done", v), "SIGKILL");
+    assert.deepEqual(readyVersions(bench.tritons[0]!, `${MODEL}.staging`), [Number(v)]);
+    const result = await deployModel(bench.env, irisRequest(committed));
+    assert.equal(result.outcome, "unchanged");
+    assert.equal(result.tookOverStaleLock, true);
+    assert.ok(result.cleanedUp.includes(`${MODEL}.staging`), result.cleanedUp.join(", "));
+    assert.deepEqual(await listDir(bench.root), [MODEL]);
+    assert.deepEqual(readyVersions(bench.tritons[0]!, `${MODEL}.staging`), []);
+    assert.deepEqual(readyVersions(bench.tritons[0]!), [Number(committed)]);
+  });
+
   for (const point of [
     "download:start",
     "validate:done",
@@ -128,22 +162,7 @@ void describe("deployModel: lock contention, stale lock, crash recovery", () => 
     void test(`SIGKILL at ${point}: invariants hold and the next run converges with no manual cleanup`, async () => {
       const before = await readModelStatus(bench.env, MODEL);
       const v = await nextVersion();
-      const code = await new Promise<NodeJS.Signals | number | null>((resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          ["--import", "tsx", join(__dirname, "crash-child.ts")],
-          {
-            env: {
-              ...process.env,
-              CRASH_AT: point,
-              CRASH_DEPLOY: JSON.stringify({ env: bench.env, request: irisRequest(v) }),
-            },
-            stdio: ["ignore", "ignore", "inherit"],
-          },
-        );
-        child.once("error", reject);
-        child.once("exit", (c, signal) => resolve(signal ?? c));
-      });
+      const code = await crashChild(point, v);
       assert.equal(code, "SIGKILL");
       // Invariant 1 right after the crash: current.json is the previous, complete commit.
       const afterCrash = await readCurrentPointer(join(bench.root, MODEL, "current.json"));
