@@ -157,6 +157,7 @@ void describe("deployModel: lock contention, stale lock, crash recovery", () => 
     "validate:done",
     "ready:done",
     "smoke:done",
+    "promote:start",
     "commit:start",
   ]) {
     void test(`SIGKILL at ${point}: invariants hold and the next run converges with no manual cleanup`, async () => {
