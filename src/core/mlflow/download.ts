@@ -166,7 +166,8 @@ async function downloadOnce(args: FileDownloadArgs, attempt: number): Promise<Do
             hash.update(chunk);
             await writeAll(handle, chunk);
             const now = args.clock.now();
-            if (now - lastReport >= PROGRESS_INTERVAL_MS) {
+            // The last chunk is reported by the done event below, not twice.
+            if (now - lastReport >= PROGRESS_INTERVAL_MS && bytes !== total) {
               lastReport = now;
               report(false);
             }
