@@ -1,6 +1,9 @@
 // triton-contract.md §1.10 and §8.9: inference, its validation and the binary-data extension.
 import assert from "node:assert/strict";
-import { describe, test, type TestContext } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test, type TestContext } from "node:test";
 import {
   batchableModel,
   expectedIrisOutput,
@@ -10,7 +13,7 @@ import {
   twoInputModel,
 } from "../../support/onnx/fixtures";
 import { onnxConfig, writeModelDir } from "../../support/triton/repository-fixture";
-import type { TritonHandle } from "../../support/triton/server";
+import { startTritonServer, type TritonHandle } from "../../support/triton/server";
 import { IRIS_INPUT, http, irisInferBody, serveExplicit, tempRepo } from "./helpers";
 
 function close(actual: ArrayLike<number>, expected: Float32Array): void {
@@ -21,8 +24,8 @@ function close(actual: ArrayLike<number>, expected: Float32Array): void {
 }
 
 /** iris (max_batch_size 0, [1,4]→[1,3]), batch (max_batch_size 8, [-1,4]→[-1,3]) and two (x FP32 + offset INT64). */
-async function server(t: TestContext): Promise<TritonHandle> {
-  const root = tempRepo(t);
+/** Writes iris, batch, two and ext into `root`. */
+function writeModels(root: string): void {
   writeModelDir(root, "iris", { config: onnxConfig("iris"), versions: { "1": irisModel() } });
   writeModelDir(root, "batch", {
     config: onnxConfig("batch", { maxBatchSize: 8, inputDims: [4], outputDims: [3] }),
@@ -37,7 +40,36 @@ async function server(t: TestContext): Promise<TritonHandle> {
     config: onnxConfig("ext"),
     versions: { "1": { "model.onnx": ext.model, [ext.dataFileName]: ext.data } },
   });
+}
+
+/** A server with every model loaded, stopped when the test ends. */
+async function server(t: TestContext): Promise<TritonHandle> {
+  const root = tempRepo(t);
+  writeModels(root);
   return serveExplicit(t, root, ["*"]);
+}
+
+/**
+ * One server shared by a describe block (validation cases only read, so sharing is safe and keeps
+ * the file fast): started in `before`, stopped and removed in `after`.
+ */
+function sharedServer(): () => TritonHandle {
+  let handle: TritonHandle | undefined;
+  let root: string | undefined;
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), "triton-conf-"));
+    writeModels(root);
+    handle = await startTritonServer({
+      modelRepository: root,
+      modelControlMode: "explicit",
+      loadModels: ["*"],
+    });
+  });
+  after(async () => {
+    await handle?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+  return () => handle!;
 }
 
 async function infer(
@@ -140,6 +172,7 @@ describe("§1.10 inference: responses", () => {
 });
 
 describe("§1.10 inference: validation errors (status and exact text)", () => {
+  const shared = sharedServer();
   const NOTE =
     "NOTE: Setting a non-zero max_batch_size in the model config requires a batch dimension to be prepended to each input shape. If you want to specify the full shape including the batch dim in your input dims config, try setting max_batch_size to zero. See the model configuration docs for more info on max_batch_size.";
   const input = (o: object) => ({
@@ -253,15 +286,14 @@ describe("§1.10 inference: validation errors (status and exact text)", () => {
     ],
   ];
   for (const [name, model, body, status, error] of cases) {
-    test(name, async (t) => {
-      const h = await server(t);
-      const res = await infer(h, model, typeof body === "string" ? Buffer.from(body) : body);
+    test(name, async () => {
+      const res = await infer(shared(), model, typeof body === "string" ? Buffer.from(body) : body);
       assert.deepEqual([res.status, res.json()], [status, { error }]);
     });
   }
 
-  test("binary input whose byte size does not match the shape", async (t) => {
-    const h = await server(t);
+  test("binary input whose byte size does not match the shape", async () => {
+    const h = shared();
     const header = Buffer.from(
       JSON.stringify({
         inputs: [

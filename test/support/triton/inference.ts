@@ -191,7 +191,10 @@ export function parseInferRequest(
       return d;
     });
     if (inputs.has(name)) {
-      throw new TritonError("INVALID_ARG", `input '${name}' already exists in request`);
+      throw new TritonError(
+        "INVALID_ARG",
+        `[request id: ${id || "<id_unknown>"}] input '${name}' already exists in request`,
+      );
     }
     const inParams = asObject(input.parameters);
     let data: TensorData;
@@ -276,6 +279,12 @@ export function parseInferRequest(
           throw parseError("binary_data", "attempt to access JSON non-boolean as boolean");
         }
         binaryFlag = oParams.binary_data;
+      }
+      if (outputs.some((o) => o.name === name)) {
+        throw new TritonError(
+          "INVALID_ARG",
+          `[request id: ${id || "<id_unknown>"}] output '${name}' already exists in request`,
+        );
       }
       outputs.push({ name, binary: binaryFlag });
     }
