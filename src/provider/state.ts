@@ -167,7 +167,13 @@ function migrateV0(v0: ModelDeploymentStateV0): ModelDeploymentOutputs {
     // v0 always used the platform's default restricted-API header.
     tritonAdminHeader: "triton-admin-key",
     mlflowTrackingUri: "",
-    timeouts: { tritonRequestMs: 0, tritonLoadMs: 0, tritonReadyMs: 0, mlflowRequestMs: 0 },
+    // The stack config's defaults: refresh and delete of a v0 state still need working timeouts.
+    timeouts: {
+      tritonRequestMs: 30_000,
+      tritonLoadMs: 600_000,
+      tritonReadyMs: 300_000,
+      mlflowRequestMs: 30_000,
+    },
     sha256: v0.sha256 ?? "",
     committedAt: v0.committedAt ?? "",
     previousVersion: "",
