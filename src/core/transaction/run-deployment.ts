@@ -101,6 +101,10 @@ interface Attempt {
   smoke: SmokeReport[];
   cleanedUp: string[];
   tookOverStaleLock: boolean;
+  /** The commit step began writing files: rollback restores their snapshot. */
+  commitStarted: boolean;
+  /** config.pbtxt and committed-config.json as they were at snapshot (undefined: absent). */
+  committedFiles: { config: Buffer | undefined; committedConfig: Buffer | undefined };
 }
 
 /**
@@ -134,6 +138,8 @@ export async function runDeployment(
     smoke: [],
     cleanedUp: [],
     tookOverStaleLock: false,
+    commitStarted: false,
+    committedFiles: { config: undefined, committedConfig: undefined },
   };
 
   let lock: LockHandle;
@@ -168,6 +174,11 @@ export async function runDeployment(
       return await deploy(deps, plan, attempt, steps, now);
     } catch (error) {
       if (error instanceof DeploymentError) throw error;
+      // A failure after current.json was renamed into place (e.g. the directory fsync) is not a
+      // failed deployment: the commit point was reached, so nothing may be rolled back.
+      if (attempt.commitStarted && (await commitLanded(plan, attempt))) {
+        return committedResult(plan, attempt, steps);
+      }
       throw await rollback(deps, plan, attempt, steps, now, error);
     }
   } finally {
@@ -182,6 +193,10 @@ async function snapshot(deps: TransactionDeps, plan: DeploymentPlan, a: Attempt)
     ...(await cleanLeftovers(a.paths.stagingDir)).map((n) => `${a.paths.stagingModel}/${n}`),
   ];
   a.committed = await readCurrentPointer(a.paths.current);
+  a.committedFiles = {
+    config: await readIfExists(a.paths.config),
+    committedConfig: await readIfExists(a.paths.committedConfig),
+  };
   a.committedConfigJson = await readCommittedConfig(a.paths, a.committed, deps.config);
   const committedVersion = a.committed?.activeVersion;
   await forEachSettled(deps.endpoints, async (endpoint) => {
@@ -282,7 +297,9 @@ async function unchangedIfIdentical(
   // Plain no-op re-runs are not recorded (they would flood history from every `pulumi up`); a
   // repair is.
   if (repaired.length > 0) {
-    await record(a, plan, result, now(deps), { reason: `reloaded on ${repaired.join(", ")}` });
+    await record(a, plan, result, now(deps), {
+      reason: `reloaded on ${repaired.join(", ")}`,
+    }).catch(() => undefined);
   }
   return result;
 }
@@ -434,6 +451,7 @@ async function deploy(
   const verification = summarize(a.smoke, endpoints.length, plan.smoke);
   const at = clock();
   await steps.run("commit", async () => {
+    a.commitStarted = true;
     await writeFileAtomic(
       paths.committedConfig,
       `${JSON.stringify({ version, config: deps.config.loadConfigJson(plan.model, version) })}\n`,
@@ -450,14 +468,54 @@ async function deploy(
       previousVersion: a.committed?.activeVersion,
       verification,
     });
-    await fs.rm(paths.stagingDir, { recursive: true, force: true });
   });
+  // After the commit point nothing may fail the deployment: cleanup and history are best effort
+  // (a leftover staging directory is removed by the next run).
+  await fs.rm(paths.stagingDir, { recursive: true, force: true }).catch(() => undefined);
   const result: DeploymentResult = {
     ...baseResult(plan, a, steps, "committed", version),
     verification,
   };
-  await record(a, plan, result, at, {});
+  await record(a, plan, result, at, {}).catch(() => undefined);
   return result;
+}
+
+/** Whether current.json on disk names the candidate (the commit's rename happened). */
+async function commitLanded(plan: DeploymentPlan, a: Attempt): Promise<boolean> {
+  const onDisk = await readCurrentPointer(a.paths.current).catch(() => undefined);
+  return onDisk?.activeVersion === plan.version && onDisk.sha256 === a.manifest?.sha256;
+}
+
+async function committedResult(
+  plan: DeploymentPlan,
+  a: Attempt,
+  steps: StepRunner,
+): Promise<DeploymentResult> {
+  const onDisk = await readCurrentPointer(a.paths.current);
+  return {
+    ...baseResult(plan, a, steps, "committed", plan.version),
+    verification: onDisk?.verification,
+  };
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(path);
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return undefined;
+    throw error;
+  }
+}
+
+/** Put config.pbtxt and committed-config.json back as they were at snapshot. */
+async function restoreCommittedFiles(a: Attempt): Promise<void> {
+  for (const [path, bytes] of [
+    [a.paths.config, a.committedFiles.config],
+    [a.paths.committedConfig, a.committedFiles.committedConfig],
+  ] as const) {
+    if (bytes === undefined) await fs.rm(path, { force: true });
+    else await writeFileAtomic(path, bytes);
+  }
 }
 
 /** Load a model pinned to `version` on every endpoint and wait until it is ready everywhere. */
@@ -574,7 +632,7 @@ async function rollback(
   // The rollback runs to completion even when the caller aborted (Ctrl-C): that abort is the
   // reason we are rolling back, so the restoring calls must not inherit its signal.
   deps = { ...deps, signal: undefined };
-  const step = error instanceof StepError ? error.step : "commit";
+  const step = error instanceof StepError ? error.step : "snapshot";
   const cause = error instanceof StepError ? error.cause : error;
   const committed = a.committed?.activeVersion;
   let rollbackError: string | undefined;
@@ -582,6 +640,13 @@ async function rollback(
   try {
     await steps.run("rollback", async () => {
       const problems: string[] = [];
+      if (a.commitStarted) {
+        try {
+          await restoreCommittedFiles(a);
+        } catch (restoreError) {
+          problems.push(`restoring config.pbtxt: ${errorMessage(restoreError)}`);
+        }
+      }
       if (a.stagingLoaded) await unloadQuietly(deps.endpoints, a.paths.stagingModel);
       const needReload = deps.endpoints
         .filter((e) => a.servedModelTouched || a.driftedEndpoints.has(e.name))
