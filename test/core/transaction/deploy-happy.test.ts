@@ -99,6 +99,24 @@ void describe("deployModel: first deploy, upgrade, identical re-run", () => {
     );
   });
 
+  void test("going back to a previously committed version reuses its files (verified again, not downloaded)", async () => {
+    const history = await readHistory(bench.env, MODEL);
+    const previous = history.at(-1)!.from_version!;
+    bench.mlflow.clearRequests();
+    const result = await deployModel(bench.env, irisRequest(previous));
+    assert.equal(result.outcome, "committed");
+    assert.equal(result.reusedFiles, true);
+    assert.deepEqual(
+      bench.mlflow.requests().filter((r) => r.path.includes("artifacts")),
+      [],
+      "no artifact listing or download",
+    );
+    assert.deepEqual(readyVersions(bench.tritons[0]!), [Number(previous)]);
+    // and forward again, for the tests below
+    const forward = await deployModel(bench.env, irisRequest(history.at(-1)!.to_version!));
+    assert.equal(forward.reusedFiles, true);
+  });
+
   void test("an identical re-run does nothing (no download, no history line)", async () => {
     const status = await readModelStatus(bench.env, MODEL);
     const version = status.committed!.activeVersion;
@@ -109,7 +127,7 @@ void describe("deployModel: first deploy, upgrade, identical re-run", () => {
     assert.deepEqual(result.repairedEndpoints, []);
     assert.equal(await currentBytes(bench.root), bytes);
     assert.equal(bench.mlflow.requests().length, 0, "MLflow is not even asked");
-    assert.equal((await readHistory(bench.env, MODEL)).length, 2);
+    assert.equal((await readHistory(bench.env, MODEL)).length, 4);
     assert.equal(status.drift, false);
   });
 
