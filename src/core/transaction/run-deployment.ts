@@ -19,6 +19,8 @@ import {
   cleanLeftovers,
   fsyncDirectory,
   isCode,
+  isStagingModelName,
+  isValidVersion,
   MaterializeError,
   materializeVersion,
   modelPaths,
@@ -26,6 +28,7 @@ import {
   PRIMARY_FILE,
   quarantineCandidate,
   readCurrentPointer,
+  STAGING_SUFFIX,
   verifyVersionDir,
   writeCurrentPointer,
   writeFileAtomic,
@@ -142,6 +145,10 @@ export async function runDeployment(
     committedFiles: { config: undefined, committedConfig: undefined },
   };
 
+  const problem = planProblem(plan);
+  if (problem !== undefined) {
+    throw await failedBeforeChange(deps, plan, paths, "resolve", new StepFailure(problem));
+  }
   let lock: LockHandle;
   try {
     lock = await steps.run("lock", async () => {
@@ -184,6 +191,20 @@ export async function runDeployment(
   } finally {
     await lock.release();
   }
+}
+
+/** Why a plan cannot be deployed at all (names that would escape or clash in the repository). */
+export function planProblem(plan: DeploymentPlan): string | undefined {
+  if (!isValidVersion(plan.version)) {
+    return `version ${JSON.stringify(plan.version)} is not a Triton version; expected a positive integer without leading zeros`;
+  }
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(plan.model) || plan.model.includes("..")) {
+    return `model name ${JSON.stringify(plan.model)} is not usable as a model directory; expected letters, digits, '_', '-' and '.'`;
+  }
+  if (isStagingModelName(plan.model)) {
+    return `model name ${JSON.stringify(plan.model)} ends with ${JSON.stringify(STAGING_SUFFIX)}, which names staging models; expected another name`;
+  }
+  return undefined;
 }
 
 /** Read what is committed and what each endpoint serves; clean leftovers of crashed runs. */
@@ -714,7 +735,7 @@ async function failedBeforeChange(
   deps: TransactionDeps,
   plan: DeploymentPlan,
   paths: ModelPaths,
-  step: "lock" | "snapshot",
+  step: "resolve" | "lock" | "snapshot",
   error: unknown,
 ): Promise<DeploymentError> {
   const cause = error instanceof StepError ? error.cause : error;

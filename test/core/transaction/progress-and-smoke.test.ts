@@ -16,6 +16,7 @@ import {
   percentile,
   shapeMatches,
 } from "../../../src/core/transaction/smoke";
+import { planProblem } from "../../../src/core/transaction/run-deployment";
 
 const AT = new Date("2026-11-22T01:00:00.000Z");
 const download = (phase: ProgressEvent["phase"], done?: number): ProgressEvent => ({
@@ -166,6 +167,25 @@ void describe("smoke building blocks", () => {
           undefined,
         ),
       { message: "w: outputs are [a]; expected [b]" },
+    );
+  });
+});
+
+void describe("plans that cannot be deployed", () => {
+  const plan = { model: "iris", registeredModel: "r", version: "3", smoke: {} };
+  void test("names that would escape the repository or clash with staging are refused", () => {
+    assert.equal(planProblem(plan), undefined);
+    assert.equal(
+      planProblem({ ...plan, version: "03" }),
+      'version "03" is not a Triton version; expected a positive integer without leading zeros',
+    );
+    assert.equal(
+      planProblem({ ...plan, model: "../etc" }),
+      `model name "../etc" is not usable as a model directory; expected letters, digits, '_', '-' and '.'`,
+    );
+    assert.equal(
+      planProblem({ ...plan, model: "iris.staging" }),
+      'model name "iris.staging" ends with ".staging", which names staging models; expected another name',
     );
   });
 });
