@@ -21,13 +21,19 @@ import { startSeededMlflow, type SeededMlflow } from "./seeded-mlflow";
 let mlflow: SeededMlflow;
 let devRun: ProgramResult;
 let prodRun: ProgramResult;
+let devPreview: ProgramResult;
 
 before(async () => {
   mlflow = await startSeededMlflow();
   // One program run per stack (each in its own process), in parallel.
-  const run = (stack: string) =>
-    runStack({ stack, values: withMlflow(stack, mlflow.url), secrets: testSecrets(stack) });
-  [devRun, prodRun] = await Promise.all([run("dev"), run("prod")]);
+  const run = (stack: string, preview = false) =>
+    runStack({
+      stack,
+      values: withMlflow(stack, mlflow.url),
+      secrets: testSecrets(stack),
+      preview,
+    });
+  [devRun, prodRun, devPreview] = await Promise.all([run("dev"), run("prod"), run("dev", true)]);
 });
 after(async () => {
   await mlflow.close();
@@ -130,6 +136,24 @@ void describe("model deployments in the program", () => {
       mlflowTrackingUri: mlflow.url,
       timeouts: { ...TIMEOUTS, tritonLoadMs: 900000, tritonReadyMs: 600000 },
     });
+  });
+
+  void test("while previewing, the inputs already carry the resolved version (what the diff shows)", () => {
+    assert.deepEqual(
+      inputsWithoutProvider(deploymentOf(devPreview)),
+      inputsWithoutProvider(deploymentOf(devRun)),
+    );
+    assert.equal(deploymentOf(devPreview).inputs.version, "2");
+  });
+
+  void test("the serialised provider is the same for every stack and holds none of their secrets", () => {
+    const dev = deploymentOf(devRun).inputs.__provider as string;
+    assert.equal(deploymentOf(prodRun).inputs.__provider, dev);
+    for (const stack of ["dev", "prod"]) {
+      for (const [key, value] of Object.entries(testSecrets(stack))) {
+        assert.equal(dev.includes(value), false, `${stack} ${key} in __provider`);
+      }
+    }
   });
 });
 
