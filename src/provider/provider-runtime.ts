@@ -78,9 +78,13 @@ export async function read(
 ): Promise<pulumi.dynamic.ReadResult> {
   const state = migrateState(props);
   const status = await safely(secrets, () => modelStatus(secrets, state));
-  if (status.committed === undefined && status.served.every((s) => s.readyVersions.length === 0)) {
-    // Never deployed (or its repository entry was removed) and Triton serves nothing: the
-    // resource is gone; an empty id tells the engine so, and the next `up` creates it.
+  const servesNothing = status.served.every(
+    (s) => s.error === undefined && s.readyVersions.length === 0,
+  );
+  if (status.committed === undefined && servesNothing) {
+    // Nothing committed (never deployed, or unloaded by a delete) and every Triton endpoint
+    // answered that it serves nothing: the resource is gone; an empty id tells the engine so, and
+    // the next `up` creates it. An unreachable endpoint is drift, never "gone".
     return { id: "" };
   }
   const drift: string[] = [];
