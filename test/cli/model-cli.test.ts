@@ -187,6 +187,39 @@ void describe("npm run model", () => {
     assert.match(history.stdout, new RegExp(`^\\S+ iris committed - -> ${version}\\n$`));
   });
 
+  void test("verify exits 1 when the served version fails its smoke check; status shows drift", async () => {
+    const triton = bench.tritons[0]!;
+    const version = readyVersions(triton)[0]!;
+    triton.failExecution(MODEL, undefined, { code: "INTERNAL", message: "CUDA error" });
+    try {
+      const r = await run(["verify", "--stack", "cli"], env, project);
+      assert.equal(r.code, 1);
+      assert.equal(
+        r.stderr,
+        `iris: verification failed: model 'iris' version ${version} on ${triton.httpUrl}: smoke request 1 of 2 failed: Triton inference of model "iris" failed: HTTP 500: CUDA error (POST ${triton.httpUrl}/v2/models/iris/versions/${version}/infer)\n`,
+      );
+    } finally {
+      triton.resetControls();
+    }
+    await triton.crash();
+    await triton.restart();
+    const status = await run(["status", "--stack", "cli"], env, project);
+    assert.equal(status.code, 0);
+    assert.ok(
+      status.stdout.endsWith(
+        `  ${triton.httpUrl}: serving nothing\n  DRIFT: an endpoint does not serve exactly the committed version\n`,
+      ),
+      status.stdout,
+    );
+    // A re-run of deploy repairs the pod (unchanged, exit 0).
+    const repair = await run(["deploy", "--stack", "cli"], env, project);
+    assert.equal(repair.code, 0, repair.stderr);
+    assert.equal(
+      repair.stdout,
+      `iris: unchanged, version ${version} is committed and served; reloaded it on ${triton.httpUrl}\n`,
+    );
+  });
+
   void test("a failed deploy exits 1 and says what serves; --json carries the result", async () => {
     const committed = (await run(["status", "--stack", "cli", "--json"], env, project)).stdout;
     const version = JSON.parse(committed).models[0].committed.activeVersion as string;

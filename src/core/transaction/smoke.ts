@@ -64,7 +64,14 @@ export async function runSmoke(args: {
   const latencies: number[] = [];
   for (let i = 0; i < total; i++) {
     const started = now();
-    const result = await endpoint.infer(model, version, inputs, args.signal);
+    let result;
+    try {
+      result = await endpoint.infer(model, version, inputs, args.signal);
+    } catch (error) {
+      throw new StepFailure(
+        `${where}: smoke request ${i + 1} of ${total} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     latencies.push(now() - started);
     if (result.modelVersion !== undefined && result.modelVersion !== version) {
       throw new StepFailure(
