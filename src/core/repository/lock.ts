@@ -4,8 +4,9 @@
 // Acquire: create the file with O_EXCL (atomic on local filesystems and on NFSv3+), recording who
 // holds it. Stale-lock rule, applied only when the file already exists:
 //   - same host and the recorded pid is not alive → stale (the holder crashed or was SIGKILLed);
-//   - another host and the lock is older than `staleAfterMs` → stale (we cannot see its pid; the
-//     TTL must exceed the longest deployment, default 2 h);
+//   - any host and the lock is older than `staleAfterMs` → stale (on another host we cannot see
+//     the pid; on this one the pid may have been reused). The TTL must exceed the longest
+//     deployment (default 2 h);
 //   - an unreadable/torn lock file older than `staleAfterMs` (by mtime) → stale.
 // Takeover is race-safe: takers first create a guard `.deploy.lock.takeover` with O_EXCL, so one
 // process at a time judges and removes a stale lock; the stale file is removed by renaming it to a
@@ -142,10 +143,13 @@ async function judge(
     return { stale: age === undefined || age > staleAfterMs, holder: "an unreadable lock record" };
   }
   const holder = `${existing.owner} (pid ${existing.pid} on ${existing.host}, ${existing.operation}, since ${existing.startedAtUtc})`;
-  if (existing.host === host) return { stale: !isPidAlive(existing.pid), holder };
   const started = Date.parse(existing.startedAtUtc);
   const age = Number.isNaN(started) ? await ageMs(lockPath, now) : now.getTime() - started;
-  return { stale: age === undefined || age > staleAfterMs, holder };
+  const expired = age === undefined || age > staleAfterMs;
+  // On this host a dead pid proves the holder is gone. The TTL still applies as a backstop: the
+  // pid may have been reused by an unrelated process after a crash.
+  if (existing.host === host) return { stale: expired || !isPidAlive(existing.pid), holder };
+  return { stale: expired, holder };
 }
 
 async function ageMs(path: string, now: Date): Promise<number | undefined> {

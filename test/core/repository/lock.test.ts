@@ -126,6 +126,26 @@ void describe(".deploy.lock", () => {
     await lock.release();
   });
 
+  void test("same host with a live (possibly reused) pid: stale only after the TTL", async () => {
+    const path = await lockPath();
+    await writeFile(
+      path,
+      JSON.stringify(
+        record({ host: "h1", pid: process.ppid, startedAtUtc: "2026-11-21T22:00:00.000Z" }),
+      ),
+    );
+    const options = { owner: "b", operation: "y", host: "h1", staleAfterMs: 3_600_000 };
+    await assert.rejects(
+      acquireLock(path, { ...options, now: () => new Date("2026-11-21T22:30:00.000Z") }),
+      LockHeldError,
+    );
+    const lock = await acquireLock(path, {
+      ...options,
+      now: () => new Date("2026-11-21T23:00:01.000Z"),
+    });
+    await lock.release();
+  });
+
   void test("a torn lock file is stale once older than the TTL (by mtime)", async () => {
     const path = await lockPath();
     await writeFile(path, '{"tok');
