@@ -38,6 +38,7 @@ export type { ModelPaths } from "./layout";
 export { acquireLock, isPidAlive, readLock } from "./lock";
 export type { LockHandle, LockOptions, LockRecord } from "./lock";
 export {
+  linkVersionDir,
   MaterializeError,
   materializeVersion,
   PRIMARY_FILE,

@@ -125,6 +125,32 @@ async function writeManifest(dir: string, manifest: VersionManifest): Promise<vo
   }
 }
 
+/**
+ * Make `target` a copy of the intact version directory `source` made of hard links (no data is
+ * copied; both are on the same filesystem), built beside it and renamed into place.
+ */
+export async function linkVersionDir(
+  source: string,
+  target: string,
+  manifest: VersionManifest,
+): Promise<void> {
+  await fs.mkdir(dirname(target), { recursive: true });
+  const temp = tempPathBeside(target);
+  await fs.mkdir(temp);
+  try {
+    for (const name of [...manifest.files.map((f) => f.path), MANIFEST_FILE]) {
+      await fs.mkdir(dirname(join(temp, name)), { recursive: true });
+      await fs.link(join(source, name), join(temp, name));
+    }
+    await fsyncDirectory(temp);
+    await fs.rename(temp, target);
+    await fsyncDirectory(dirname(target));
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 /** Read a version directory's manifest; undefined when absent or unreadable. */
 export async function readManifest(dir: string): Promise<VersionManifest | undefined> {
   try {

@@ -20,6 +20,7 @@ import {
   fsyncDirectory,
   isCode,
   isStagingModelName,
+  linkVersionDir,
   isValidVersion,
   MaterializeError,
   materializeVersion,
@@ -273,6 +274,14 @@ async function unchangedIfIdentical(
   if (plan.expectedRunId !== undefined && c.runId !== undefined && c.runId !== plan.expectedRunId) {
     return undefined;
   }
+  // The same version with another Triton config (batching, instances, dims) is a new deployment.
+  let desiredConfig: string | undefined;
+  try {
+    desiredConfig = deps.config.loadConfigJson(plan.model, plan.version);
+  } catch {
+    desiredConfig = undefined;
+  }
+  if (desiredConfig === undefined || desiredConfig !== a.committedConfigJson) return undefined;
   const dir = await verifyVersionDir(join(a.paths.modelDir, plan.version));
   if (!dir.ok || (c.sha256 !== undefined && dir.manifest.sha256 !== c.sha256)) return undefined;
 
@@ -368,6 +377,16 @@ async function deploy(
         } else {
           await fs.rm(servedDir, { recursive: true, force: true });
         }
+      } else if (a.committed?.activeVersion === version && !(await pathExists(stagingVersionDir))) {
+        // The committed version again (with a changed config): it must stay in place for the
+        // pods, so staging gets a hard-linked copy of its intact files to verify.
+        const existing = await verifyVersionDir(servedDir);
+        if (
+          existing.ok &&
+          (artifact.sha256Tag === undefined || existing.manifest.sha256 === artifact.sha256Tag)
+        ) {
+          await linkVersionDir(servedDir, stagingVersionDir, existing.manifest);
+        }
       }
       try {
         const materialized = await materializeVersion({
@@ -443,12 +462,19 @@ async function deploy(
     await unloadQuietly(endpoints, paths.stagingModel);
     a.stagingLoaded = false;
     const target = join(paths.modelDir, version);
-    if (await pathExists(target)) {
-      // Only reachable when the committed version's own directory failed verification.
-      await quarantineCandidate(paths.modelDir, target, version, clock());
+    const inPlace = await verifyVersionDir(target);
+    if (inPlace.ok && inPlace.manifest.sha256 === a.manifest?.sha256) {
+      // The committed version redeployed with a new config: its directory already holds exactly
+      // the verified files.
+      await fs.rm(stagingVersionDir, { recursive: true, force: true });
+    } else {
+      if (await pathExists(target)) {
+        // The committed version's own directory failed verification: keep it for analysis.
+        await quarantineCandidate(paths.modelDir, target, version, clock());
+      }
+      await fs.rename(stagingVersionDir, target);
+      await fsyncDirectory(paths.modelDir);
     }
-    await fs.rename(stagingVersionDir, target);
-    await fsyncDirectory(paths.modelDir);
     a.candidateDir = target;
     a.servedModelTouched = true;
     const servedConfig = deps.config.loadConfigJson(plan.model, version);

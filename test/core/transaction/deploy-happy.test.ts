@@ -131,6 +131,39 @@ void describe("deployModel: first deploy, upgrade, identical re-run", () => {
     assert.equal(status.drift, false);
   });
 
+  void test("the committed version with a changed config is redeployed from hard links, not downloaded", async () => {
+    const version = (await readModelStatus(bench.env, MODEL)).committed!.activeVersion;
+    bench.mlflow.clearRequests();
+    const result = await deployModel(
+      bench.env,
+      irisRequest(version, { instanceGroup: { kind: "KIND_CPU", count: 2 } }),
+    );
+    assert.equal(result.outcome, "committed");
+    assert.equal(result.fromVersion, version);
+    assert.equal(result.reusedFiles, true);
+    assert.deepEqual(
+      bench.mlflow.requests().filter((r) => r.path.includes("artifacts")),
+      [],
+    );
+    const committedConfig = JSON.parse(
+      await readFile(join(bench.root, MODEL, "committed-config.json"), "utf8"),
+    );
+    assert.deepEqual(JSON.parse(committedConfig.config).instance_group, [
+      { kind: "KIND_CPU", count: 2 },
+    ]);
+    assert.deepEqual(readyVersions(bench.tritons[0]!), [Number(version)]);
+    assert.deepEqual(
+      (await listDir(join(bench.root, MODEL))).filter((n) => n.startsWith("failed_")),
+      [],
+    );
+    // The same request again is now unchanged.
+    const again = await deployModel(
+      bench.env,
+      irisRequest(version, { instanceGroup: { kind: "KIND_CPU", count: 2 } }),
+    );
+    assert.equal(again.outcome, "unchanged");
+  });
+
   void test("after a Triton restart that lost the model, a re-run reloads the committed version", async () => {
     const triton = bench.tritons[0]!;
     await triton.crash();
@@ -139,7 +172,10 @@ void describe("deployModel: first deploy, upgrade, identical re-run", () => {
     const status = await readModelStatus(bench.env, MODEL);
     assert.equal(status.drift, true);
     const version = status.committed!.activeVersion;
-    const result = await deployModel(bench.env, irisRequest(version));
+    const result = await deployModel(
+      bench.env,
+      irisRequest(version, { instanceGroup: { kind: "KIND_CPU", count: 2 } }),
+    );
     assert.equal(result.outcome, "unchanged");
     assert.deepEqual(result.repairedEndpoints, [triton.httpUrl]);
     assert.deepEqual(readyVersions(triton), [Number(version)]);
