@@ -8,8 +8,9 @@ import { MlflowClient } from "../src/core/mlflow";
 
 async function main(): Promise<void> {
   const [trackingUri, name, version] = process.argv.slice(2);
-  if (!trackingUri || !name || !version)
+  if (!trackingUri || !name || !version) {
     throw new Error("usage: download-worker <uri> <name> <version>");
+  }
   const client = new MlflowClient({ trackingUri });
   const dir = await mkdtemp(join(tmpdir(), "bench-download-"));
   try {

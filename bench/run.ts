@@ -145,7 +145,7 @@ async function benchDeploy(): Promise<void> {
   }
 }
 
-async function benchSignature(): Promise<void> {
+function benchSignature(): void {
   // A real ONNX file whose weights are 200 MiB: the iris graph with a large unused initializer
   // appended as raw bytes (field 5 of GraphProto is `initializer`), built by re-encoding.
 
@@ -179,7 +179,7 @@ async function benchSignature(): Promise<void> {
   );
 }
 
-async function benchRender(): Promise<void> {
+function benchRender(): void {
   const stacks = readdirSync(process.cwd())
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
     .filter((s): s is string => s !== undefined)
@@ -197,8 +197,8 @@ async function benchRender(): Promise<void> {
 async function main(): Promise<void> {
   await benchDownload();
   await benchDeploy();
-  await benchSignature();
-  await benchRender();
+  benchSignature();
+  benchRender();
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const lines = [
     "# Benchmark results",
