@@ -12,6 +12,7 @@ import {
   buildDashboard,
   buildRuleGroups,
   dashboardUid,
+  NOT_STAGING,
   type ObservabilityInput,
 } from "../../src/observability";
 import {
@@ -24,6 +25,15 @@ import {
 
 const qa = syntheticInput();
 const rulesOf = (input: ObservabilityInput) => buildRuleGroups(input).flatMap((g) => g.rules);
+
+/** Number of `{…}` series selectors in a PromQL expression. */
+function countSelectors(expr: string): number {
+  return [...expr.matchAll(/\w\{/g)].length;
+}
+
+function countOccurrences(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
 
 void describe("alert rules", () => {
   void test("one rule per alert, with the severity from config and the env label", () => {
@@ -61,13 +71,13 @@ void describe("alert rules", () => {
     const byName = Object.fromEntries(rulesOf(qa).map((r) => [r.alert, r.expr]));
     assert.equal(
       byName.TritonMeanLatencyHigh,
-      'sum by (namespace, model) (rate(nv_inference_request_duration_us{namespace="triton-qa"}[3m]))\n' +
-        '  / sum by (namespace, model) (rate(nv_inference_request_success{namespace="triton-qa"}[3m]))\n' +
+      'sum by (namespace, model) (rate(nv_inference_request_duration_us{namespace="triton-qa", model!~".*\\\\.staging"}[3m]))\n' +
+        '  / sum by (namespace, model) (rate(nv_inference_request_success{namespace="triton-qa", model!~".*\\\\.staging"}[3m]))\n' +
         "  / 1000\n> 250",
     );
     assert.equal(
       byName.TritonP95LatencyHigh,
-      'max by (namespace, model) (nv_inference_request_summary_us{namespace="triton-qa", quantile="0.95"}) / 1000\n> 750',
+      'max by (namespace, model) (nv_inference_request_summary_us{namespace="triton-qa", model!~".*\\\\.staging", quantile="0.95"}) / 1000\n> 750',
     );
     assert.equal(
       byName.TritonServerDown,
@@ -75,13 +85,24 @@ void describe("alert rules", () => {
     );
     assert.equal(
       byName.TritonModelNotServing,
-      'absent(nv_inference_request_success{namespace="triton-qa", model="resnet50"})\n' +
-        'or absent(nv_inference_request_success{namespace="triton-qa", model="text-encoder"})',
+      'absent(nv_inference_request_success{namespace="triton-qa", model="resnet50", model!~".*\\\\.staging"})\n' +
+        'or absent(nv_inference_request_success{namespace="triton-qa", model="text-encoder", model!~".*\\\\.staging"})',
     );
     assert.match(
       byName.TritonHighErrorRate ?? "",
-      /nv_inference_request_failure\{namespace="triton-qa"\}/,
+      /nv_inference_request_failure\{namespace="triton-qa", model!~"\.\*\\\\\.staging"\}/,
     );
+  });
+
+  void test("every per-model selector leaves out the core's staging models", () => {
+    for (const r of rulesOf(qa)) {
+      if (r.alert === "TritonServerDown") continue; // about scrape targets, not models
+      assert.equal(
+        countSelectors(r.expr),
+        countOccurrences(r.expr, NOT_STAGING),
+        `${r.alert}: ${r.expr}`,
+      );
+    }
   });
 
   void test("a stack without models has no TritonModelNotServing rule", () => {
@@ -111,8 +132,8 @@ function githubAnchor(heading: string): string {
     .replace(/\s/g, "-");
 }
 
-void test("docs/runbooks.md has a heading for every alert whose anchor is the runbook_url's", () => {
-  const doc = readFileSync(join(PROJECT_DIR, "docs", "runbooks.md"), "utf8");
+void test("the README has a runbook heading for every alert whose anchor is the runbook_url's", () => {
+  const doc = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
   const anchors = [...doc.matchAll(/^#+ (.+)$/gm)].map((m) => githubAnchor(m[1] ?? ""));
   for (const r of rulesOf(qa)) {
     const anchor = (r.annotations.runbook_url ?? "").split("#")[1];
@@ -235,6 +256,29 @@ void describe("dashboard", () => {
       assert.equal(p.targets.length, 1);
     }
     assert.equal(new Set(d.panels.map((p) => p.id)).size, d.panels.length);
+  });
+
+  void test("the model variable and every per-model panel leave out the core's staging models", () => {
+    const model = d.templating.list.find((v) => v.name === "model");
+    assert.equal(
+      model?.definition,
+      'label_values(nv_inference_request_success{namespace="$namespace", model!~".*\\\\.staging"}, model)',
+    );
+    assert.deepEqual(model?.query, { query: model?.definition, refId: "model-variable" });
+    const version = d.templating.list.find((v) => v.name === "version");
+    assert.ok(String(version?.definition).includes(NOT_STAGING), String(version?.definition));
+    for (const p of d.panels) {
+      const expr = p.targets[0]?.expr ?? "";
+      const perModel = expr.includes('model=~"$model"');
+      assert.equal(perModel, !["CPU utilisation", "Memory used"].includes(p.title), p.title);
+      if (perModel) {
+        assert.equal(
+          countSelectors(expr),
+          countOccurrences(expr, NOT_STAGING),
+          `${p.title}: ${expr}`,
+        );
+      }
+    }
   });
 });
 
