@@ -2,7 +2,15 @@
 // Queries use only Triton's own metrics (triton-contract.md §5), so every panel works with any
 // Prometheus that scrapes Triton, and the e2e test can run each query against a real Prometheus.
 import type { ObservabilityInput } from "./input";
-import { eq, failureRatio, meanMsPerRequest, p95Ms, selector, TRITON_METRICS } from "./promql";
+import {
+  eq,
+  failureRatio,
+  meanMsPerRequest,
+  NOT_STAGING,
+  p95Ms,
+  selector,
+  TRITON_METRICS,
+} from "./promql";
 
 export interface DashboardTarget {
   readonly refId: string;
@@ -47,7 +55,14 @@ export function dashboardUid(env: string): string {
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" } as const;
 
 // Variable references as Grafana substitutes them; `$__rate_interval` is Grafana's own.
-const MODEL_SEL = selector(['namespace="$namespace"', 'model=~"$model"', 'version=~"$version"']);
+// Every per-model query also excludes staging models (the core's `<model>.staging`, which carry
+// only smoke traffic): the `model` variable's "All" is `.*`, which would otherwise include them.
+const MODEL_SEL = selector([
+  'namespace="$namespace"',
+  'model=~"$model"',
+  NOT_STAGING,
+  'version=~"$version"',
+]);
 const SERVER_SEL = selector(['namespace="$namespace"']);
 const RANGE = "$__rate_interval";
 
@@ -89,6 +104,7 @@ function panelSpecs(): PanelSpec[] {
         selector([
           'namespace="$namespace"',
           'model=~"$model"',
+          NOT_STAGING,
           'version=~"$version"',
           eq("quantile", "0.95"),
         ]),
@@ -143,7 +159,7 @@ function panelSpecs(): PanelSpec[] {
       description: "Model versions Triton has loaded (a series exists exactly while loaded).",
       type: "stat",
       unit: "none",
-      expr: `count by (model, version) (${TRITON_METRICS.success}${selector(['namespace="$namespace"', 'model=~"$model"'])})`,
+      expr: `count by (model, version) (${TRITON_METRICS.success}${selector(['namespace="$namespace"', 'model=~"$model"', NOT_STAGING])})`,
       legend: "{{model}} v{{version}}",
     },
   ];
@@ -225,13 +241,13 @@ export function buildDashboard(input: ObservabilityInput): Dashboard {
         queryVariable(
           "model",
           "Model",
-          `label_values(${TRITON_METRICS.success}{namespace="$namespace"}, model)`,
+          `label_values(${TRITON_METRICS.success}${selector(['namespace="$namespace"', NOT_STAGING])}, model)`,
           true,
         ),
         queryVariable(
           "version",
           "Version",
-          `label_values(${TRITON_METRICS.success}{namespace="$namespace", model=~"$model"}, version)`,
+          `label_values(${TRITON_METRICS.success}${selector(['namespace="$namespace"', 'model=~"$model"', NOT_STAGING])}, version)`,
           true,
         ),
       ],

@@ -29,6 +29,7 @@ export {
 } from "./alertmanager-config";
 export { buildDashboard, dashboardUid, type Dashboard, type DashboardPanel } from "./dashboard";
 export { buildChartValues } from "./chart-values";
+export { NOT_STAGING, STAGING_MODEL_PATTERN } from "./promql";
 export { observabilityInputFromConfig } from "./from-stack-config";
 export { WEBHOOK_SECRET_KEYS, alertmanagerSecretPath } from "../config/observability";
 export {

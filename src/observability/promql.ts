@@ -15,6 +15,20 @@ export function eq(label: string, value: string): string {
   return `${label}=${quote(value)}`;
 }
 
+/**
+ * The Triton model names of staging models, as a (fully anchored) PromQL regular expression.
+ *
+ * The deployment core verifies a candidate under the model name `<model>.staging` before promoting
+ * it (src/core/repository/layout.ts `stagingModelName`, `STAGING_SUFFIX`). Its smoke traffic and
+ * latency are not production's, so no alert and no dashboard query may count them. Observability
+ * must not depend on the core, so the naming is repeated here; a test in test/observability
+ * checks this pattern against the core's `stagingModelName`.
+ */
+export const STAGING_MODEL_PATTERN = ".*\\.staging";
+
+/** `model!~".*\\.staging"`: leaves staging models out of a per-model selector. */
+export const NOT_STAGING = `model!~${quote(STAGING_MODEL_PATTERN)}`;
+
 /** Triton's per-model metric names (triton-contract.md §5.2, §5.3). */
 export const TRITON_METRICS = {
   success: "nv_inference_request_success",

@@ -6,6 +6,7 @@ import {
   eq,
   failureRatio,
   meanMsPerRequest,
+  NOT_STAGING,
   p95Ms,
   quote,
   selector,
@@ -49,7 +50,8 @@ export function runbookUrl(baseUrl: string, alert: AlertName): string {
 export function buildRuleGroups(input: ObservabilityInput): RuleGroup[] {
   const { rules: cfg, runbookBaseUrl } = input.alerting;
   const ns = eq("namespace", input.tritonNamespace);
-  const modelSel = selector([ns]);
+  // Staging models (the core's `<model>.staging`) carry smoke traffic only: never alert on them.
+  const modelSel = selector([ns, NOT_STAGING]);
   const by = "namespace, model";
   const labels = (severity: Severity) => ({ severity, env: input.env });
   const where = `model {{ $labels.model }} in {{ $labels.namespace }} (env ${input.env})`;
@@ -95,7 +97,7 @@ export function buildRuleGroups(input: ObservabilityInput): RuleGroup[] {
     },
     {
       alert: "TritonP95LatencyHigh",
-      expr: `${p95Ms(selector([ns, eq("quantile", "0.95")]), by)}\n> ${cfg.p95Latency.threshold}`,
+      expr: `${p95Ms(selector([ns, NOT_STAGING, eq("quantile", "0.95")]), by)}\n> ${cfg.p95Latency.threshold}`,
       for: cfg.p95Latency.for,
       labels: labels(cfg.p95Latency.severity),
       annotations: annotations(
@@ -125,8 +127,12 @@ export function buildRuleGroups(input: ObservabilityInput): RuleGroup[] {
     availabilityRules.push({
       alert: "TritonModelNotServing",
       // Per-model series exist exactly while a version is loaded (triton-contract.md §5.5).
+      // Stack model names cannot contain a dot, so `model="<m>"` never names a staging model;
+      // NOT_STAGING is kept anyway so every per-model expression carries the same exclusion.
       expr: input.models
-        .map((m) => `absent(${TRITON_METRICS.success}${selector([ns, eq("model", m)])})`)
+        .map(
+          (m) => `absent(${TRITON_METRICS.success}${selector([ns, eq("model", m), NOT_STAGING])})`,
+        )
         .join("\nor "),
       for: cfg.modelNotServing.for,
       labels: labels(cfg.modelNotServing.severity),

@@ -1,12 +1,17 @@
 // The rendered rules of every stack go through the real promtool: `check rules` (syntax, PromQL,
 // templates) and `test rules` with series generated from that stack's thresholds and durations.
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { renderObservabilityFiles, toYaml, type ObservabilityInput } from "../../src/observability";
+import {
+  NOT_STAGING,
+  renderObservabilityFiles,
+  toYaml,
+  type ObservabilityInput,
+} from "../../src/observability";
 import { allInputs } from "./support/inputs";
-import { buildPromtoolTests } from "./support/promtool-tests";
+import { buildPromtoolTests, STAGING_TEST_NAME } from "./support/promtool-tests";
 import { makeTempDir, runTool } from "./support/tools";
 
 const tmp = makeTempDir("promtool-rules");
@@ -57,4 +62,29 @@ void test("the generated promtool tests fail against rules whose thresholds are 
   // Only the mean latency scenario breaks; its description names the alert.
   assert.match(r.stderr + r.stdout, /alertname: TritonMeanLatencyHigh/);
   assert.doesNotMatch(r.stderr + r.stdout, /alertname: TritonHighErrorRate/);
+});
+
+void test("without the staging exclusion the slow, failing `<model>.staging` fires all four serving alerts (the staging case can fail)", async () => {
+  for (const { name, input } of allInputs()) {
+    const dir = writeCase(`unfiltered-${name}`, input, input);
+    const rulesPath = join(dir, "rules.yaml");
+    const rules = readFileSync(rulesPath, "utf8");
+    const unfiltered = rules.replaceAll(`, ${NOT_STAGING}`, "");
+    assert.notEqual(unfiltered, rules, "the rendered rules carry the staging matcher");
+    writeFileSync(rulesPath, unfiltered);
+    const r = await runTool("promtool", ["test", "rules", "tests.yaml"], dir);
+    const out = r.stdout + r.stderr;
+    assert.equal(r.code, 1, out);
+    // Only the staging test fails, once per alert at each checked step.
+    const failedTests = [...out.matchAll(/name: (.+),\n/g)].map((m) => m[1]);
+    assert.deepEqual([...new Set(failedTests)], [STAGING_TEST_NAME], out);
+    for (const alert of [
+      "TritonMeanLatencyHigh",
+      "TritonHighErrorRate",
+      "TritonQueueLatencyHigh",
+      "TritonP95LatencyHigh",
+    ]) {
+      assert.match(out, new RegExp(`alertname: ${alert}, time: `), `${name}: ${alert}`);
+    }
+  }
 });

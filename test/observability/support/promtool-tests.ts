@@ -2,8 +2,11 @@
 // and `for` durations. For every alert: a "hot" model above the threshold that must fire exactly
 // once `for` has elapsed (not one step before) and resolve after it cools down, a "cool" model just
 // below the threshold that never fires, and (for the rate alerts) a hot model in a foreign
-// namespace that must be ignored. Expected labels and fully expanded annotations are written out
+// namespace that must be ignored. A last scenario gives the staging model the core verifies
+// candidates under (`<model>.staging`) slow, queued, failing traffic and a high p95, and expects
+// no alert at all. Expected labels and fully expanded annotations are written out
 // here independently of the rule code, so the measured value in `description` is checked too.
+import { stagingModelName } from "../../../src/core";
 import type { ObservabilityInput } from "../../../src/observability";
 import { runbookUrl, type AlertName } from "../../../src/observability";
 
@@ -394,23 +397,90 @@ export function buildPromtoolTests(input: ObservabilityInput, rulesFile: string)
   return {
     rule_files: [rulesFile],
     evaluation_interval: `${stepSec}s`,
-    tests: scenarios.map((s) => {
-      const fireStep = s.activeFrom + s.forSteps;
-      const checks: { eval_time: string; alertname: string; exp_alerts: ExpectedAlert[] }[] = [];
-      // Not before `for` has elapsed (only meaningful when `for` spans at least one step).
-      if (s.forSteps > 0) {
-        checks.push({ eval_time: at(fireStep - 1), alertname: s.alert, exp_alerts: [] });
-      }
-      checks.push({ eval_time: at(fireStep), alertname: s.alert, exp_alerts: s.expected });
-      if (s.resolvedAt !== undefined) {
-        checks.push({ eval_time: at(s.resolvedAt), alertname: s.alert, exp_alerts: [] });
-      }
-      return {
-        name: s.name,
-        interval: `${stepSec}s`,
-        input_series: s.series,
-        alert_rule_test: checks,
-      };
-    }),
+    tests: [
+      ...scenarios.map((s) => {
+        const fireStep = s.activeFrom + s.forSteps;
+        const checks: { eval_time: string; alertname: string; exp_alerts: ExpectedAlert[] }[] = [];
+        // Not before `for` has elapsed (only meaningful when `for` spans at least one step).
+        if (s.forSteps > 0) {
+          checks.push({ eval_time: at(fireStep - 1), alertname: s.alert, exp_alerts: [] });
+        }
+        checks.push({ eval_time: at(fireStep), alertname: s.alert, exp_alerts: s.expected });
+        if (s.resolvedAt !== undefined) {
+          checks.push({ eval_time: at(s.resolvedAt), alertname: s.alert, exp_alerts: [] });
+        }
+        return {
+          name: s.name,
+          interval: `${stepSec}s`,
+          input_series: s.series,
+          alert_rule_test: checks,
+        };
+      }),
+      stagingScenario({ input, hotModel, target, stepSec }),
+    ],
+  };
+}
+
+/** The name of the promtool test in which a staging model is slow and failing. */
+export const STAGING_TEST_NAME = "staging model: slow and failing, nothing fires";
+
+/**
+ * The staging model the core verifies candidates under (`<model>.staging`) gets traffic far above
+ * every per-model threshold: mean latency, queue time, failure ratio and p95. Each per-model alert
+ * is checked at the step where its scenario for a served model fires, and at the end: none may
+ * fire. Without the staging exclusion in the rules every one of these checks fails.
+ */
+function stagingScenario(ctx: {
+  readonly input: ObservabilityInput;
+  readonly hotModel: string;
+  readonly target: (model: string) => Record<string, string>;
+  readonly stepSec: number;
+}): object {
+  const cfg = ctx.input.alerting.rules;
+  const steps = (d: string) => durationSeconds(d) / ctx.stepSec;
+  const fireSteps: [AlertName, number][] = [
+    ["TritonMeanLatencyHigh", 1 + steps(cfg.meanLatency.for)],
+    ["TritonHighErrorRate", 1 + steps(cfg.errorRatio.for)],
+    ["TritonQueueLatencyHigh", 1 + steps(cfg.queueLatency.for)],
+    ["TritonP95LatencyHigh", steps(cfg.p95Latency.for)],
+  ];
+  const totalSteps = Math.max(...fireSteps.map(([, step]) => step)) + 2;
+  const labels = ctx.target(stagingModelName(ctx.hotModel));
+  const total = 10_000;
+  const ratio = Math.min(cfg.errorRatio.threshold * 2, (1 + cfg.errorRatio.threshold) / 2);
+  const failed = Math.round(total * ratio);
+  const succeeded = total - failed;
+  const us = (ms: number) => ms * 1000;
+  const series: SeriesSpec[] = [
+    {
+      series: seriesName("nv_inference_request_success", labels),
+      values: counter(totalSteps, () => succeeded),
+    },
+    ...["BACKEND", "CANCELED", "OTHER", "REJECTED"].map((reason) => ({
+      series: seriesName("nv_inference_request_failure", { ...labels, reason }),
+      values: counter(totalSteps, () => (reason === "BACKEND" ? failed : 0)),
+    })),
+    {
+      series: seriesName("nv_inference_request_duration_us", labels),
+      values: counter(totalSteps, () => succeeded * us(cfg.meanLatency.threshold * 2)),
+    },
+    {
+      series: seriesName("nv_inference_queue_duration_us", labels),
+      values: counter(totalSteps, () => succeeded * us(cfg.queueLatency.threshold * 2)),
+    },
+    ...["0.5", "0.9", "0.95", "0.99"].map((quantile) => ({
+      series: seriesName("nv_inference_request_summary_us", { ...labels, quantile }),
+      values: gauge(totalSteps, () => us(cfg.p95Latency.threshold * 2)),
+    })),
+  ];
+  const at = (step: number) => `${step * ctx.stepSec}s`;
+  return {
+    name: STAGING_TEST_NAME,
+    interval: `${ctx.stepSec}s`,
+    input_series: series,
+    alert_rule_test: fireSteps.flatMap(([alertname, step]) => [
+      { eval_time: at(step), alertname, exp_alerts: [] },
+      { eval_time: at(totalSteps - 1), alertname, exp_alerts: [] },
+    ]),
   };
 }
