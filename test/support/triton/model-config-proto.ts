@@ -1,19 +1,17 @@
-// The ModelConfig protobuf schema (vendored from Triton) and the three encodings Triton uses:
+// Triton's ModelConfig (our own schema subset, model-config-schema.ts) in the encodings Triton uses:
 // text format (config.pbtxt), protobuf JSON for load-time `config` overrides, and Triton's JSON
 // printing for GET …/config. A config is held as a plain object keyed by proto field names; a
 // key's presence is protobuf's "has" (what matters for messages, e.g. `has_dynamic_batching`).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { Enum, MapField, Type, parse, type FieldBase } from "protobufjs";
+import { Enum, MapField, Type, type FieldBase } from "protobufjs";
+import { modelConfigRoot } from "./model-config-schema";
 import { parsePbtxt, type PbtxtMessage, type PbtxtScalar } from "./pbtxt";
 
 export type ConfigObject = Record<string, unknown>;
 
-const root = parse(readFileSync(join(__dirname, "vendor", "model_config.proto"), "utf8"), {
-  keepCase: true,
-}).root;
-root.resolveAll();
-export const ModelConfigType = root.lookupType("inference.ModelConfig");
+/** The `inference.ModelConfig` message type (the schema is built on first use). */
+export function modelConfigType(): Type {
+  return modelConfigRoot().lookupType("inference.ModelConfig");
+}
 
 const INT_TYPES = new Set([
   "int32",
@@ -211,7 +209,7 @@ function mapEntryFromText(
  * repeated singular fields as protobuf's TextFormat parser does. Throws Error naming line:col.
  */
 export function configFromPbtxt(text: string): ConfigObject {
-  return messageFromText(ModelConfigType, parsePbtxt(text));
+  return messageFromText(modelConfigType(), parsePbtxt(text));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,7 +330,7 @@ export function configFromJson(text: string): ConfigObject {
   } catch (e) {
     throw new ConfigSchemaError(`invalid JSON: ${(e as Error).message}`);
   }
-  return messageFromJson(ModelConfigType, json, "");
+  return messageFromJson(modelConfigType(), json, "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,7 +383,7 @@ function printMessage(type: Type, msg: ConfigObject): ConfigObject {
  * omitted, fields in declaration order, and int64 values as numbers rather than strings.
  */
 export function configToJson(config: ConfigObject): ConfigObject {
-  return printMessage(ModelConfigType, config);
+  return printMessage(modelConfigType(), config);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,7 +432,7 @@ function messageToText(type: Type, msg: ConfigObject, indent: string): string {
 
 /** Writes a config object as protobuf text format (`WriteTextProto`). */
 export function configToPbtxt(config: ConfigObject): string {
-  return messageToText(ModelConfigType, config, "");
+  return messageToText(modelConfigType(), config, "");
 }
 
 // ---------------------------------------------------------------------------------------------
