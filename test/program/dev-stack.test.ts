@@ -1,5 +1,6 @@
-// The real program for stack `dev` (Pulumi.dev.yaml) under Pulumi mocks: every resource it
-// registers, the key inputs exactly, and every Kubernetes object against its OpenAPI schema.
+// The real program for stack `dev` (Pulumi.dev.yaml) under Pulumi mocks, compiled by ts-node as
+// Pulumi's language host compiles it: every resource it registers, the key inputs exactly, and
+// every Kubernetes object against its OpenAPI schema.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { validateAllKubernetesResources } from "../support/k8s-validate";
@@ -23,7 +24,8 @@ before(async () => {
   mlflow = await startSeededMlflow();
   const values = stackFileValues("dev");
   values.mlflow = { ...(values.mlflow as object), trackingUri: mlflow.url };
-  const run = await runStack({ stack: "dev", values, secrets });
+  // Loaded the way `pulumi up` loads it: ts-node with type checking and the project's tsconfig.
+  const run = await runStack({ stack: "dev", values, secrets, loader: "pulumi-ts-node" });
   if (!run.ok) throw new Error(run.error);
   resources = run.resources;
   outputs = run.outputs;

@@ -138,8 +138,11 @@ export async function runProgram(opts: {
 }): Promise<ProgramRun> {
   const resources = installRecordingMocks(opts);
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-    const mod = (await import(opts.programPath)) as Record<string, unknown>;
-    return { ...mod };
+    // `require`, as Pulumi's Node.js language host loads a CommonJS program (cmd/run/run.js), so
+    // the program also runs under the ts-node registration that host uses.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(opts.programPath) as Record<string, unknown>;
+    return Promise.resolve({ ...mod });
   });
   await pulumi.runtime.disconnect();
   const resolved: Record<string, unknown> = {};

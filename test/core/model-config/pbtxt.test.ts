@@ -1,5 +1,5 @@
 // config.pbtxt rendering (exact text), parsing back, and the load override JSON; round trips are
-// checked both with our own parser and with the test Triton's parser over Triton's vendored
+// checked both with our own parser and with the test Triton's parser over its own subset of the
 // ModelConfig schema (test/support/triton/model-config-proto.ts), which rejects unknown fields.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";

@@ -36,6 +36,11 @@ export async function runStack(args: {
   values: Record<string, unknown>;
   secrets: Record<string, string>;
   preview?: boolean;
+  /**
+   * How TypeScript is loaded: `tsx` (fast, no type check) or `pulumi-ts-node`, ts-node registered
+   * as Pulumi's language host registers it (type-checked, the project's tsconfig). Default `tsx`.
+   */
+  loader?: "tsx" | "pulumi-ts-node";
 }): Promise<ProgramResult> {
   const dir = mkdtempSync(join(tmpdir(), "program-run-"));
   try {
@@ -53,7 +58,14 @@ export async function runStack(args: {
     const code = await new Promise<number | null>((done, fail) => {
       const child = spawn(
         process.execPath,
-        ["--import", "tsx", join(__dirname, "child.ts"), inPath, outPath],
+        [
+          ...(args.loader === "pulumi-ts-node"
+            ? ["-r", join(__dirname, "pulumi-ts-node.cjs")]
+            : ["--import", "tsx"]),
+          join(__dirname, "child.ts"),
+          inPath,
+          outPath,
+        ],
         { cwd: PROJECT_DIR, stdio: ["ignore", "ignore", "pipe"] },
       );
       child.stderr.on("data", (d: Buffer) => stderr.push(d.toString()));
