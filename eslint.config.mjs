@@ -13,7 +13,7 @@ const noPulumi = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "coverage/**", "**/*.mjs", "**/*.js"] },
+  { ignores: ["node_modules/**", "bin/**", "coverage/**", "**/*.mjs", "**/*.cjs", "**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
