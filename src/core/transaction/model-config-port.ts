@@ -22,7 +22,8 @@ export function modelConfigPort(spec: ModelServingSpec, version: string): ModelC
   let config: TritonModelConfig | undefined;
   const built = (): TritonModelConfig => {
     if (config === undefined) {
-      // Without a graph, a spec that lists inputs and outputs still builds (the schema requires them).
+      // Without a graph only a spec that lists inputs and outputs builds; one that leaves them
+      // out (taken from the graph) needs `validate` first, which the transaction runs first.
       config = buildModelConfig(spec, { version });
     }
     return config;

@@ -275,11 +275,23 @@ async function unchangedIfIdentical(
     return undefined;
   }
   // The same version with another Triton config (batching, instances, dims) is a new deployment.
-  let desiredConfig: string | undefined;
-  try {
-    desiredConfig = deps.config.loadConfigJson(plan.model, plan.version);
-  } catch {
-    desiredConfig = undefined;
+  const desired = (): string | undefined => {
+    try {
+      return deps.config.loadConfigJson(plan.model, plan.version);
+    } catch {
+      return undefined;
+    }
+  };
+  let desiredConfig = desired();
+  if (desiredConfig === undefined) {
+    // A request that leaves inputs/outputs out has no config until a graph completes it: take
+    // the committed version's graph (an unreadable one means: deploy it again, fully).
+    try {
+      await deps.config.validate(join(a.paths.modelDir, plan.version, PRIMARY_FILE));
+    } catch {
+      return undefined;
+    }
+    desiredConfig = desired();
   }
   if (desiredConfig === undefined || desiredConfig !== a.committedConfigJson) return undefined;
   const dir = await verifyVersionDir(join(a.paths.modelDir, plan.version));
@@ -411,16 +423,20 @@ async function deploy(
         }
         throw error;
       }
-      await writeFileAtomic(
-        join(paths.stagingDir, "config.pbtxt"),
-        deps.config.renderPbtxt(paths.stagingModel, version),
-      );
     },
     () => (a.reused ? "reused existing files" : `${a.manifest?.sizeBytes ?? 0} bytes`),
   );
 
-  // validate: the ONNX graph against the config, before Triton is touched.
-  await steps.run("validate", () => deps.config.validate(join(stagingVersionDir, PRIMARY_FILE)));
+  // validate: the ONNX graph against the config, before Triton is touched. Only then is the
+  // config complete (inputs/outputs the request leaves out come from the graph), so the staging
+  // config.pbtxt is written after it.
+  await steps.run("validate", async () => {
+    await deps.config.validate(join(stagingVersionDir, PRIMARY_FILE));
+    await writeFileAtomic(
+      join(paths.stagingDir, "config.pbtxt"),
+      deps.config.renderPbtxt(paths.stagingModel, version),
+    );
+  });
 
   // load / ready / smoke under the staging name, on every endpoint.
   const stagingConfig = deps.config.loadConfigJson(paths.stagingModel, version);
