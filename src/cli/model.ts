@@ -152,8 +152,9 @@ export function deployRequestFor(
     ...(alias !== undefined ? { alias } : {}),
     ...(runId !== undefined ? { expectedRunId: runId } : {}),
     maxBatchSize: m.maxBatchSize,
-    inputs: m.inputs,
-    outputs: m.outputs,
+    // Left out in the stack config: the core takes them from the ONNX graph.
+    ...(m.inputs !== undefined ? { inputs: m.inputs } : {}),
+    ...(m.outputs !== undefined ? { outputs: m.outputs } : {}),
     instanceGroup: m.instanceGroup,
     ...(m.dynamicBatching ? { dynamicBatching: m.dynamicBatching } : {}),
     smoke: {

@@ -525,14 +525,19 @@ export const ModelConfigSchema = z
       .optional()
       .describe("Pinned MLflow model version. Exactly one of alias/version."),
     maxBatchSize: int(0).default(0).describe("Triton max_batch_size (0 = no batching dimension)."),
+    // Optional like in Triton's own config: the deployment core fills what is left out from the
+    // ONNX graph, as Triton's auto-complete would (triton-contract.md §3.1), and commits the
+    // completed config.pbtxt. An empty list is not "left out": Triton cannot serve it.
     inputs: list(TensorSchema)
-      .min(1, { error: "at least one input" })
+      .min(1, { error: "at least one input (or leave inputs out)" })
+      .optional()
       .describe(
-        "Model inputs as in Triton's config (checked against the ONNX graph before any load).",
+        "Model inputs as in Triton's config (checked against the ONNX graph before any load). Left out: taken from the ONNX graph, as Triton's auto-complete would.",
       ),
     outputs: list(TensorSchema)
-      .min(1, { error: "at least one output" })
-      .describe("Model outputs, likewise."),
+      .min(1, { error: "at least one output (or leave outputs out)" })
+      .optional()
+      .describe("Model outputs, likewise; left out: taken from the ONNX graph."),
     instanceGroup: z
       .strictObject({
         kind: z
@@ -571,8 +576,8 @@ export const ModelConfigSchema = z
       });
     }
     for (const [kind, tensors] of [
-      ["inputs", m.inputs],
-      ["outputs", m.outputs],
+      ["inputs", m.inputs ?? []],
+      ["outputs", m.outputs ?? []],
     ] as const) {
       const seen = new Set<string>();
       tensors.forEach((t, i) => {
@@ -593,6 +598,8 @@ export const ModelConfigSchema = z
         ["inputs", golden.inputs, m.inputs],
         ["outputs", golden.outputs, m.outputs],
       ] as const) {
+        // Left out: the names come from the ONNX graph, which the core checks at deploy time.
+        if (declared === undefined) continue;
         const names = declared.map((t) => t.name);
         tensors.forEach((t, i) => {
           if (!names.includes(t.name)) {
@@ -745,5 +752,5 @@ export const StackConfigSchema = z
 export type StackConfig = z.infer<typeof StackConfigSchema>;
 export type StackConfigInput = z.input<typeof StackConfigSchema>;
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
-export type TensorConfig = ModelConfig["inputs"][number];
+export type TensorConfig = NonNullable<ModelConfig["inputs"]>[number];
 export type NetworkPeerConfig = StackConfig["triton"]["networkPolicy"]["extraSources"][number];

@@ -42,8 +42,9 @@ export const InputsSchema = z.strictObject({
   runId: z.string(),
   tritonConfig: z.strictObject({
     maxBatchSize: z.number().int().nonnegative(),
-    inputs: z.array(tensor).min(1),
-    outputs: z.array(tensor).min(1),
+    // Absent: the core completes them from the ONNX graph. Given: at least one.
+    inputs: z.array(tensor).min(1).optional(),
+    outputs: z.array(tensor).min(1).optional(),
     instanceGroup: z.strictObject({ kind: z.string().min(1), count: positiveInt }),
     dynamicBatching: z
       .strictObject({

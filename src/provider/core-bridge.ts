@@ -89,8 +89,11 @@ export function requestFor(inputs: ModelDeploymentInputs): DeployRequest {
     ...(inputs.alias !== undefined ? { alias: inputs.alias } : {}),
     ...(inputs.runId !== "" ? { expectedRunId: inputs.runId } : {}),
     maxBatchSize: config.maxBatchSize,
-    inputs: config.inputs as DeployRequest["inputs"],
-    outputs: config.outputs as DeployRequest["outputs"],
+    // Absent stays absent: the core then takes them from the ONNX graph.
+    ...(config.inputs !== undefined ? { inputs: config.inputs as DeployRequest["inputs"] } : {}),
+    ...(config.outputs !== undefined
+      ? { outputs: config.outputs as DeployRequest["outputs"] }
+      : {}),
     instanceGroup: config.instanceGroup as NonNullable<DeployRequest["instanceGroup"]>,
     ...(config.dynamicBatching !== undefined ? { dynamicBatching: config.dynamicBatching } : {}),
     smoke: inputs.smoke,

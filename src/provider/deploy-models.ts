@@ -53,8 +53,10 @@ export function modelDeploymentInputs(
     runId: resolved.runId,
     tritonConfig: {
       maxBatchSize: model.maxBatchSize,
-      inputs: model.inputs,
-      outputs: model.outputs,
+      // Left out in the stack config: left out here too (the core reads them from the ONNX
+      // graph); an empty list would be a different, invalid config.
+      ...(model.inputs !== undefined ? { inputs: model.inputs } : {}),
+      ...(model.outputs !== undefined ? { outputs: model.outputs } : {}),
       instanceGroup: model.instanceGroup,
       ...(model.dynamicBatching !== undefined ? { dynamicBatching: model.dynamicBatching } : {}),
     },

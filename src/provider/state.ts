@@ -21,8 +21,9 @@ export interface TensorSpec {
 /** The parts of a model's Triton config that the stack config decides. */
 export interface TritonModelSpec {
   maxBatchSize: number;
-  inputs: TensorSpec[];
-  outputs: TensorSpec[];
+  /** Absent when the stack config leaves them out: the core takes them from the ONNX graph. */
+  inputs?: TensorSpec[];
+  outputs?: TensorSpec[];
   instanceGroup: { kind: string; count: number };
   dynamicBatching?: { preferredBatchSize: number[]; maxQueueDelayMicroseconds: number };
 }

@@ -184,6 +184,15 @@ const cases: { name: string; values: () => Values; lines: string[] }[] = [
     ],
   },
   {
+    // Left out means "take them from the ONNX graph"; an empty list is a config Triton cannot serve.
+    name: "an empty inputs or outputs list",
+    values: () => ({ ...dev(), models: [{ ...dev().models[0], inputs: [], outputs: [] }] }),
+    lines: [
+      "models[0].inputs: got [], expected at least one input (or leave inputs out)",
+      "models[0].outputs: got [], expected at least one output (or leave outputs out)",
+    ],
+  },
+  {
     // The platform's own flags decide model control and readiness; an override would break deploys.
     name: "an extra flag the platform manages",
     values: () => ({
