@@ -25,6 +25,7 @@ export function parseTritonFlags(argv: readonly string[]): TritonServerOptions {
   const repos: string[] = [];
   const loadModels: string[] = [];
   const restricted: string[] = [];
+  const grpcRestricted: string[] = [];
   const metricsConfig: string[] = [];
   const out: Partial<Mutable<TritonServerOptions>> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -49,6 +50,10 @@ export function parseTritonFlags(argv: readonly string[]): TritonServerOptions {
       case "http-port":
         out.httpPort = parseIntFlag(flag, value);
         break;
+      case "grpc-port":
+        // Accepted as Triton does; the test server serves no gRPC (README "Known differences").
+        out.grpcPort = parseIntFlag(flag, value);
+        break;
       case "metrics-port":
         out.metricsPort = parseIntFlag(flag, value);
         break;
@@ -69,6 +74,10 @@ export function parseTritonFlags(argv: readonly string[]): TritonServerOptions {
         break;
       case "http-restricted-api":
         restricted.push(value);
+        break;
+      case "grpc-restricted-protocol":
+        // Same syntax and checks as --http-restricted-api (triton-contract.md §4), not served.
+        grpcRestricted.push(value);
         break;
       case "metrics-config":
         metricsConfig.push(value);
@@ -104,6 +113,7 @@ export function parseTritonFlags(argv: readonly string[]): TritonServerOptions {
     modelRepository: repos,
     loadModels,
     httpRestrictedApi: restricted,
+    grpcRestrictedProtocol: grpcRestricted,
     metricsConfig,
   };
 }

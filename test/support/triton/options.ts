@@ -10,6 +10,11 @@ export interface TritonServerOptions {
   readonly modelRepository: string | readonly string[];
   /** `--http-port`; 0 (the default here) picks a free port. */
   readonly httpPort?: number;
+  /**
+   * `--grpc-port`: accepted and validated like Triton's, but the test server has no gRPC
+   * endpoint, so nothing listens on it.
+   */
+  readonly grpcPort?: number;
   /** `--metrics-port`; 0 (the default here) picks a free port. */
   readonly metricsPort?: number;
   /** Port of the test-control endpoint (not a Triton flag); omitted = no admin endpoint. */
@@ -26,6 +31,11 @@ export interface TritonServerOptions {
   readonly exitOnError?: boolean;
   /** `--http-restricted-api` values, each `<api>[,<api>…]:<key>=<value>`. */
   readonly httpRestrictedApi?: readonly string[];
+  /**
+   * `--grpc-restricted-protocol` values, same syntax (triton-contract.md §4). Validated with
+   * Triton's errors; with no gRPC endpoint here they restrict nothing.
+   */
+  readonly grpcRestrictedProtocol?: readonly string[];
   /** `--metrics-config` values, each `<key>=<value>` (summary_latencies, summary_quantiles, counter_latencies). */
   readonly metricsConfig?: readonly string[];
   /** `--allow-metrics`. @default true */
@@ -60,6 +70,10 @@ export interface ResolvedOptions {
   readonly strictReadiness: boolean;
   readonly exitOnError: boolean;
   readonly restrictedApis: Map<RestrictedCategory, Restriction>;
+  /** What `--grpc-restricted-protocol` would restrict (header keys with Triton's gRPC prefix). */
+  readonly grpcRestrictedProtocols: Map<RestrictedCategory, Restriction>;
+  /** `--grpc-port` as given (default 8001, as Triton); not served. */
+  readonly grpcPort: number;
   readonly metricsConfig: MetricsConfig;
   readonly allowMetrics: boolean;
   readonly repositoryPollSecs: number;
@@ -120,6 +134,8 @@ export function resolveOptions(opts: TritonServerOptions): ResolvedOptions {
     strictReadiness: opts.strictReadiness ?? true,
     exitOnError: opts.exitOnError ?? true,
     restrictedApis: parseRestrictedApis(opts.httpRestrictedApi ?? []),
+    grpcRestrictedProtocols: parseRestrictedApis(opts.grpcRestrictedProtocol ?? [], "grpc"),
+    grpcPort: opts.grpcPort ?? 8001,
     metricsConfig: parseMetricsConfig(opts.metricsConfig ?? []),
     allowMetrics: opts.allowMetrics ?? true,
     repositoryPollSecs: opts.repositoryPollSecs ?? 15,
