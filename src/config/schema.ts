@@ -7,6 +7,7 @@
 // between dev and prod lives in Pulumi.<stack>.yaml.
 import { z } from "zod";
 import { AlertingConfigSchema } from "./observability";
+import { TRITON_DATA_TYPES } from "../core/model-config/data-types";
 
 // ---- small building blocks with their own "expected" phrases -----------------------------------
 
@@ -429,22 +430,9 @@ const MonitoringSchema = z
 
 // ---- models -------------------------------------------------------------------------------------
 
-export const TRITON_DATA_TYPES = [
-  "TYPE_BOOL",
-  "TYPE_UINT8",
-  "TYPE_UINT16",
-  "TYPE_UINT32",
-  "TYPE_UINT64",
-  "TYPE_INT8",
-  "TYPE_INT16",
-  "TYPE_INT32",
-  "TYPE_INT64",
-  "TYPE_FP16",
-  "TYPE_FP32",
-  "TYPE_FP64",
-  "TYPE_BF16",
-  "TYPE_STRING",
-] as const;
+// Triton's TYPE_* names: the core's list is the one source (config may depend on the core's
+// plain constants; layers point down).
+export { TRITON_DATA_TYPES };
 
 const dim = () =>
   z
