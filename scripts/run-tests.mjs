@@ -19,7 +19,10 @@ function testFiles(dir) {
 const args = process.argv.slice(2);
 const paths = args.filter((a) => !a.startsWith("-"));
 const flags = args.filter((a) => a.startsWith("-"));
-const files = paths.length > 0 ? paths.flatMap((p) => (p.endsWith(".ts") ? [p] : testFiles(p))) : testFiles("test");
+const files =
+  paths.length > 0
+    ? paths.flatMap((p) => (p.endsWith(".ts") ? [p] : testFiles(p)))
+    : testFiles("test");
 if (files.length === 0) {
   console.error(`no test files found under ${paths.join(", ") || "test/"}`);
   process.exit(1);
