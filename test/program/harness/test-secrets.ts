@@ -2,10 +2,10 @@
 // search everything the program registered for them.
 export function testSecrets(stack: string): Record<string, string> {
   return {
-    slackWebhookUrl: `https://hooks.slack.com/services/T0/B0/${stack}-slack-marker`,
+    slackWebhookUrl: `https://hooks.slack.com/services/test-${stack}-slack-marker`,
     tritonApiKey: `${stack}-api-key-marker`,
     pagerRoutingKey: `${stack}-pager-marker`,
-    nfsSshPrivateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${stack}-ssh-marker\n-----END OPENSSH PRIVATE KEY-----`,
+    nfsSshPrivateKey: `test-${stack}-ssh-private-key-marker`,
     mlflowTrackingToken: `${stack}-mlflow-token-marker`,
   };
 }
