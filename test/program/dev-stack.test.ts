@@ -2,36 +2,21 @@
 // Pulumi's language host compiles it: every resource it registers, the key inputs exactly, and
 // every Kubernetes object against its OpenAPI schema.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { validateAllKubernetesResources } from "../support/k8s-validate";
-import type { RecordedResource } from "../support/pulumi-mocks";
+import { describe, test } from "node:test";
 import { dependenciesOf, object, one, parentOf, resourceSet } from "./harness/inspect";
-import { runStack, stackFileValues } from "./harness/run-stack";
+import { platformResourcesWith, testPlatformInvariants } from "./harness/platform-checks";
+import { runStackWithSeededMlflow, stackFileValuesWithMlflow } from "./harness/seeded-stack";
 import { testSecrets } from "./harness/test-secrets";
-import { TYPES, assertWiring } from "./harness/wiring-checks";
-import { startSeededMlflow, type SeededMlflow } from "../provider/seeded-mlflow";
+import { TYPES } from "./harness/wiring-checks";
 import { READINESS_SCRIPT } from "../../src/components/triton-readiness-probe";
 
 const secrets = testSecrets("dev");
-let resources: RecordedResource[] = [];
-let outputs: Record<string, unknown> = {};
-
-let mlflow: SeededMlflow | undefined;
-
-// The program resolves each model's alias against MLflow while it runs (= at preview): point the
-// stack at an MLflow-compatible server on loopback that holds the stack's registered model.
-before(async () => {
-  mlflow = await startSeededMlflow();
-  const values = stackFileValues("dev");
-  values.mlflow = { ...(values.mlflow as object), trackingUri: mlflow.url };
-  // Loaded the way `pulumi up` loads it: ts-node with type checking and the project's tsconfig.
-  const run = await runStack({ stack: "dev", values, secrets, loader: "pulumi-ts-node" });
-  if (!run.ok) throw new Error(run.error);
-  resources = run.resources;
-  outputs = run.outputs;
-});
-after(async () => {
-  await mlflow?.close();
+// Loaded the way `pulumi up` loads it: ts-node with type checking and the project's tsconfig.
+const run = runStackWithSeededMlflow({
+  stack: "dev",
+  values: (mlflowUrl) => stackFileValuesWithMlflow("dev", mlflowUrl),
+  secrets,
+  loader: "pulumi-ts-node",
 });
 
 const tritonLabels = {
@@ -51,33 +36,16 @@ const selector = {
 
 describe("stack dev", () => {
   test("registers exactly the platform's resources, each under its component", () => {
-    assert.deepEqual(resourceSet(resources), [
-      "command:remote:Command model-repo-prepare-export",
-      "kubernetes:apps/v1:Deployment triton-deployment",
-      "kubernetes:core/v1:ConfigMap dashboards-config-map",
-      "kubernetes:core/v1:Namespace monitoring-namespace",
-      "kubernetes:core/v1:Namespace triton-namespace",
-      "kubernetes:core/v1:PersistentVolume model-repo-pv",
-      "kubernetes:core/v1:PersistentVolumeClaim model-repo-pvc",
-      "kubernetes:core/v1:Secret monitoring-webhooks",
-      "kubernetes:core/v1:Secret triton-api-key",
-      "kubernetes:core/v1:Service triton-service",
-      "kubernetes:helm.sh/v3:Release monitoring-release",
-      "kubernetes:monitoring.coreos.com/v1:PrometheusRule alerts-prometheus-rule",
-      "kubernetes:monitoring.coreos.com/v1:ServiceMonitor triton-service-monitor",
-      "kubernetes:networking.k8s.io/v1:NetworkPolicy triton-network-policy",
-      "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier",
-      "pulumi:pulumi:Stack triton-serving-dev",
-      "triton-serving:platform:AlertRules alerts",
-      "triton-serving:platform:Dashboards dashboards",
-      "triton-serving:platform:ModelStorage model-repo",
-      "triton-serving:platform:Monitoring monitoring",
-      "triton-serving:platform:Namespace monitoring",
-      "triton-serving:platform:Namespace triton",
-      "triton-serving:platform:TritonServer triton",
-    ]);
+    assert.deepEqual(
+      resourceSet(run.resources),
+      platformResourcesWith([
+        "command:remote:Command model-repo-prepare-export",
+        "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier",
+        "pulumi:pulumi:Stack triton-serving-dev",
+      ]),
+    );
     const parents = Object.fromEntries(
-      resources.filter((r) => r.custom).map((r) => [`${r.type} ${r.name}`, parentOf(r)]),
+      run.resources.filter((r) => r.custom).map((r) => [`${r.type} ${r.name}`, parentOf(r)]),
     );
     assert.deepEqual(parents, {
       "command:remote:Command model-repo-prepare-export":
@@ -110,16 +78,10 @@ describe("stack dev", () => {
     });
   });
 
-  test("every Kubernetes object passes schema validation", async () => {
-    assert.equal(await validateAllKubernetesResources(resources), 13);
-  });
-
-  test("the pieces of the environment select each other; secrets stay secret", () => {
-    assertWiring(resources, secrets);
-  });
+  testPlatformInvariants(run, secrets, 13);
 
   test("objects wait for what they need (CRDs, Secret, claim, export directory)", () => {
-    const deps = (type: string, name: string) => dependenciesOf(one(resources, type, name));
+    const deps = (type: string, name: string) => dependenciesOf(one(run.resources, type, name));
     assert.deepEqual(deps(TYPES.deploy, "triton-deployment"), [
       "command:remote:Command model-repo-prepare-export",
       "kubernetes:core/v1:Namespace triton-namespace",
@@ -148,7 +110,7 @@ describe("stack dev", () => {
       ["triton-namespace", "triton-dev"],
       ["monitoring-namespace", "monitoring-dev"],
     ] as const) {
-      assert.deepEqual(object(one(resources, TYPES.ns, name)).metadata, {
+      assert.deepEqual(object(one(run.resources, TYPES.ns, name)).metadata, {
         name: ns,
         labels: {
           env: "dev",
@@ -160,8 +122,8 @@ describe("stack dev", () => {
   });
 
   test("NFS PV and PVC: the dev export, RWX, Retain, bound one-to-one, not protected", () => {
-    const pv = one(resources, TYPES.pv, "model-repo-pv");
-    const pvc = one(resources, TYPES.pvc, "model-repo-pvc");
+    const pv = one(run.resources, TYPES.pv, "model-repo-pv");
+    const pvc = one(run.resources, TYPES.pvc, "model-repo-pvc");
     assert.deepEqual(object(pv).spec, {
       accessModes: ["ReadWriteMany"],
       capacity: { storage: "50Gi" },
@@ -183,7 +145,7 @@ describe("stack dev", () => {
   });
 
   test("the export directory is prepared over SSH with the secret key", () => {
-    const cmd = one(resources, "command:remote:Command", "model-repo-prepare-export");
+    const cmd = one(run.resources, "command:remote:Command", "model-repo-prepare-export");
     assert.equal(
       cmd.inputs.create,
       "set -eu && sudo -n mkdir -p '/mnt/nfs_share/mlops/triton/model-repo/dev' && sudo -n chown 1000:1000 '/mnt/nfs_share/mlops/triton/model-repo/dev' && sudo -n chmod 2775 '/mnt/nfs_share/mlops/triton/model-repo/dev'",
@@ -197,7 +159,7 @@ describe("stack dev", () => {
   });
 
   test("Triton Deployment: flags, probes, resources, hardening, volumes", () => {
-    const d = object(one(resources, TYPES.deploy, "triton-deployment"));
+    const d = object(one(run.resources, TYPES.deploy, "triton-deployment"));
     assert.deepEqual(d.metadata, {
       name: "triton-dev",
       namespace: "triton-dev",
@@ -319,7 +281,7 @@ describe("stack dev", () => {
   });
 
   test("Service, ServiceMonitor and NetworkPolicy", () => {
-    const svc = object(one(resources, TYPES.svc, "triton-service"));
+    const svc = object(one(run.resources, TYPES.svc, "triton-service"));
     assert.deepEqual(svc.metadata, {
       name: "triton-dev",
       namespace: "triton-dev",
@@ -335,7 +297,7 @@ describe("stack dev", () => {
         { name: "metrics", port: 8002, targetPort: "metrics", protocol: "TCP" },
       ],
     });
-    const sm = object(one(resources, TYPES.sm, "triton-service-monitor"));
+    const sm = object(one(run.resources, TYPES.sm, "triton-service-monitor"));
     assert.deepEqual(sm.metadata, {
       name: "triton-dev",
       namespace: "triton-dev",
@@ -346,7 +308,7 @@ describe("stack dev", () => {
       namespaceSelector: { matchNames: ["triton-dev"] },
       endpoints: [{ port: "metrics", path: "/metrics", interval: "15s" }],
     });
-    const np = object(one(resources, TYPES.netpol, "triton-network-policy"));
+    const np = object(one(run.resources, TYPES.netpol, "triton-network-policy"));
     assert.deepEqual(np.spec, {
       podSelector: { matchLabels: selector },
       policyTypes: ["Ingress"],
@@ -375,20 +337,20 @@ describe("stack dev", () => {
   });
 
   test("the webhook Secret holds only the Slack URL (no pager in dev)", () => {
-    const w = one(resources, TYPES.secret, "monitoring-webhooks");
+    const w = one(run.resources, TYPES.secret, "monitoring-webhooks");
     assert.equal(object(w).metadata.name, "monitoring-dev-alert-webhooks");
     assert.deepEqual(object(w).stringData, { "slack-webhook-url": secrets.slackWebhookUrl });
   });
 
   test("one replica: no PodDisruptionBudget", () => {
     assert.equal(
-      resources.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget").length,
+      run.resources.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget").length,
       0,
     );
   });
 
   test("monitoring release: explicit name, pinned chart, this env's selectors, no shared parts", () => {
-    const r = object(one(resources, TYPES.release, "monitoring-release"));
+    const r = object(one(run.resources, TYPES.release, "monitoring-release"));
     assert.equal(r.name, "monitoring-dev");
     assert.equal(r.namespace, "monitoring-dev");
     assert.equal(r.chart, "kube-prometheus-stack");
@@ -421,7 +383,7 @@ describe("stack dev", () => {
   });
 
   test("alert rules and dashboard are labelled for this environment", () => {
-    const rule = object(one(resources, TYPES.rule, "alerts-prometheus-rule"));
+    const rule = object(one(run.resources, TYPES.rule, "alerts-prometheus-rule"));
     assert.deepEqual(rule.metadata, {
       name: "triton-dev-alerts",
       namespace: "monitoring-dev",
@@ -439,7 +401,7 @@ describe("stack dev", () => {
       .filter((x) => x.alert !== undefined);
     assert.ok(alerts.some((a) => a.alert === "TritonMeanLatencyHigh"));
     assert.ok(alerts.every((a) => a.labels?.env === "dev"));
-    const cm = object(one(resources, TYPES.cm, "dashboards-config-map"));
+    const cm = object(one(run.resources, TYPES.cm, "dashboards-config-map"));
     assert.equal(cm.metadata.name, "triton-dev-dashboard");
     assert.equal(cm.metadata.labels.grafana_dashboard, "triton-dev");
     assert.deepEqual(Object.keys(cm.data), ["triton-dev.json"]);
@@ -447,7 +409,7 @@ describe("stack dev", () => {
   });
 
   test("stack outputs", () => {
-    const { models, ...platform } = outputs;
+    const { models, ...platform } = run.outputs;
     assert.equal((models as Record<string, { version: string }>)["iris-classifier"]?.version, "2");
     assert.deepEqual(platform, {
       environment: "dev",

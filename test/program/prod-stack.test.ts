@@ -2,34 +2,18 @@
 // this file asserts prod's own values exactly: protection, replicas with a PDB, one pod per node,
 // digest-pinned image, the cluster-wide monitoring parts, the pager.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { validateAllKubernetesResources } from "../support/k8s-validate";
-import type { RecordedResource } from "../support/pulumi-mocks";
+import { describe, test } from "node:test";
 import { object, one, resourceSet } from "./harness/inspect";
-import { runStack, stackFileValues } from "./harness/run-stack";
+import { platformResourcesWith, testPlatformInvariants } from "./harness/platform-checks";
+import { runStackWithSeededMlflow, stackFileValuesWithMlflow } from "./harness/seeded-stack";
 import { testSecrets } from "./harness/test-secrets";
-import { TYPES, assertWiring } from "./harness/wiring-checks";
-import { startSeededMlflow, type SeededMlflow } from "../provider/seeded-mlflow";
+import { TYPES } from "./harness/wiring-checks";
 
 const secrets = testSecrets("prod");
-let resources: RecordedResource[] = [];
-let outputs: Record<string, unknown> = {};
-
-let mlflow: SeededMlflow | undefined;
-
-// The program resolves each model's alias against MLflow while it runs (= at preview): point the
-// stack at an MLflow-compatible server on loopback that holds the stack's registered model.
-before(async () => {
-  mlflow = await startSeededMlflow();
-  const values = stackFileValues("prod");
-  values.mlflow = { ...(values.mlflow as object), trackingUri: mlflow.url };
-  const run = await runStack({ stack: "prod", values, secrets });
-  if (!run.ok) throw new Error(run.error);
-  resources = run.resources;
-  outputs = run.outputs;
-});
-after(async () => {
-  await mlflow?.close();
+const run = runStackWithSeededMlflow({
+  stack: "prod",
+  values: (mlflowUrl) => stackFileValuesWithMlflow("prod", mlflowUrl),
+  secrets,
 });
 
 const selector = {
@@ -40,45 +24,22 @@ const selector = {
 
 describe("stack prod", () => {
   test("registers exactly the platform's resources, with a PodDisruptionBudget", () => {
-    assert.deepEqual(resourceSet(resources), [
-      "command:remote:Command model-repo-prepare-export",
-      "kubernetes:apps/v1:Deployment triton-deployment",
-      "kubernetes:core/v1:ConfigMap dashboards-config-map",
-      "kubernetes:core/v1:Namespace monitoring-namespace",
-      "kubernetes:core/v1:Namespace triton-namespace",
-      "kubernetes:core/v1:PersistentVolume model-repo-pv",
-      "kubernetes:core/v1:PersistentVolumeClaim model-repo-pvc",
-      "kubernetes:core/v1:Secret monitoring-webhooks",
-      "kubernetes:core/v1:Secret triton-api-key",
-      "kubernetes:core/v1:Service triton-service",
-      "kubernetes:helm.sh/v3:Release monitoring-release",
-      "kubernetes:monitoring.coreos.com/v1:PrometheusRule alerts-prometheus-rule",
-      "kubernetes:monitoring.coreos.com/v1:ServiceMonitor triton-service-monitor",
-      "kubernetes:networking.k8s.io/v1:NetworkPolicy triton-network-policy",
-      "kubernetes:policy/v1:PodDisruptionBudget triton-pdb",
-      "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier",
-      "pulumi:pulumi:Stack triton-serving-prod",
-      "triton-serving:platform:AlertRules alerts",
-      "triton-serving:platform:Dashboards dashboards",
-      "triton-serving:platform:ModelStorage model-repo",
-      "triton-serving:platform:Monitoring monitoring",
-      "triton-serving:platform:Namespace monitoring",
-      "triton-serving:platform:Namespace triton",
-      "triton-serving:platform:TritonServer triton",
-    ]);
+    assert.deepEqual(
+      resourceSet(run.resources),
+      platformResourcesWith([
+        "command:remote:Command model-repo-prepare-export",
+        "kubernetes:policy/v1:PodDisruptionBudget triton-pdb",
+        "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier",
+        "pulumi:pulumi:Stack triton-serving-prod",
+      ]),
+    );
   });
 
-  test("every Kubernetes object passes schema validation", async () => {
-    assert.equal(await validateAllKubernetesResources(resources), 14);
-  });
-
-  test("the pieces of the environment select each other; secrets stay secret", () => {
-    assertWiring(resources, secrets);
-  });
+  testPlatformInvariants(run, secrets, 14);
 
   test("storage: the prod export, protected by config, and only the storage", () => {
-    const pv = one(resources, TYPES.pv, "model-repo-pv");
-    const pvc = one(resources, TYPES.pvc, "model-repo-pvc");
+    const pv = one(run.resources, TYPES.pv, "model-repo-pv");
+    const pvc = one(run.resources, TYPES.pvc, "model-repo-pvc");
     assert.deepEqual(object(pv).spec.nfs, {
       server: "nfs01.mlops.internal",
       path: "/mnt/nfs_share/mlops/triton/model-repo/prod",
@@ -87,7 +48,7 @@ describe("stack prod", () => {
     assert.deepEqual(object(pvc).spec.resources, { requests: { storage: "200Gi" } });
     assert.equal(pv.protect, true);
     assert.equal(pvc.protect, true);
-    const protectedOnes = resources.filter((r) => r.protect).map((r) => `${r.type} ${r.name}`);
+    const protectedOnes = run.resources.filter((r) => r.protect).map((r) => `${r.type} ${r.name}`);
     assert.deepEqual(protectedOnes.sort(), [
       "kubernetes:core/v1:PersistentVolume model-repo-pv",
       "kubernetes:core/v1:PersistentVolumeClaim model-repo-pvc",
@@ -95,7 +56,7 @@ describe("stack prod", () => {
   });
 
   test("Deployment: two replicas, one per labelled node, digest-pinned image", () => {
-    const d = object(one(resources, TYPES.deploy, "triton-deployment"));
+    const d = object(one(run.resources, TYPES.deploy, "triton-deployment"));
     assert.equal(d.spec.replicas, 2);
     assert.deepEqual(d.spec.strategy, {
       type: "RollingUpdate",
@@ -144,7 +105,7 @@ describe("stack prod", () => {
   });
 
   test("Service keeps node-local traffic; PDB allows one pod down; NetworkPolicy admits prod's Prometheus", () => {
-    const svc = object(one(resources, TYPES.svc, "triton-service"));
+    const svc = object(one(run.resources, TYPES.svc, "triton-service"));
     assert.equal(svc.spec.type, "NodePort");
     assert.equal(svc.spec.externalTrafficPolicy, "Local");
     assert.deepEqual(
@@ -155,10 +116,12 @@ describe("stack prod", () => {
         ["metrics", undefined],
       ],
     );
-    const pdb = object(one(resources, "kubernetes:policy/v1:PodDisruptionBudget", "triton-pdb"));
+    const pdb = object(
+      one(run.resources, "kubernetes:policy/v1:PodDisruptionBudget", "triton-pdb"),
+    );
     assert.deepEqual(pdb.metadata.name, "triton-prod");
     assert.deepEqual(pdb.spec, { maxUnavailable: 1, selector: { matchLabels: selector } });
-    const np = object(one(resources, TYPES.netpol, "triton-network-policy"));
+    const np = object(one(run.resources, TYPES.netpol, "triton-network-policy"));
     assert.deepEqual(np.spec.ingress[0].from, [
       {
         namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring-prod" } },
@@ -172,7 +135,7 @@ describe("stack prod", () => {
   });
 
   test("monitoring release owns the cluster-wide parts and keeps 30 days", () => {
-    const r = object(one(resources, TYPES.release, "monitoring-release"));
+    const r = object(one(run.resources, TYPES.release, "monitoring-release"));
     assert.equal(r.name, "monitoring-prod");
     assert.equal(r.namespace, "monitoring-prod");
     assert.equal(r.version, "88.5.3");
@@ -199,7 +162,7 @@ describe("stack prod", () => {
   });
 
   test("the webhook Secret carries the Slack URL and the pager routing key", () => {
-    const w = object(one(resources, TYPES.secret, "monitoring-webhooks"));
+    const w = object(one(run.resources, TYPES.secret, "monitoring-webhooks"));
     assert.equal(w.metadata.name, "monitoring-prod-alert-webhooks");
     assert.deepEqual(w.stringData, {
       "slack-webhook-url": secrets.slackWebhookUrl,
@@ -208,7 +171,7 @@ describe("stack prod", () => {
   });
 
   test("stack outputs", () => {
-    const { models, ...platform } = outputs;
+    const { models, ...platform } = run.outputs;
     assert.equal((models as Record<string, { version: string }>)["iris-classifier"]?.version, "1");
     assert.deepEqual(platform, {
       environment: "prod",

@@ -3,17 +3,14 @@
 // dev and prod leave off: GPUs, three replicas, a ClusterIP Service, no export preparation, a
 // pinned model version next to an alias, a namespace-selector extra source.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { validateAllKubernetesResources } from "../support/k8s-validate";
-import type { RecordedResource } from "../support/pulumi-mocks";
-import { startSeededMlflow, type SeededMlflow } from "../provider/seeded-mlflow";
+import { describe, test } from "node:test";
 import { dependenciesOf, object, one, resourceSet } from "./harness/inspect";
-import { runStack, stackFileValues } from "./harness/run-stack";
+import { platformResourcesWith, testPlatformInvariants } from "./harness/platform-checks";
+import { runStackWithSeededMlflow } from "./harness/seeded-stack";
+import { stackFileValues } from "./harness/run-stack";
 import { testSecrets } from "./harness/test-secrets";
-import { TYPES, assertWiring } from "./harness/wiring-checks";
+import { TYPES } from "./harness/wiring-checks";
 
-let mlflow: SeededMlflow | undefined;
-let resources: RecordedResource[] = [];
 const secrets = { ...testSecrets("staging") };
 delete (secrets as Record<string, string | undefined>).nfsSshPrivateKey;
 
@@ -57,61 +54,33 @@ function stagingValues(mlflowUrl: string): Record<string, unknown> {
   };
 }
 
-before(async () => {
-  mlflow = await startSeededMlflow();
-  const run = await runStack({ stack: "staging", values: stagingValues(mlflow.url), secrets });
-  if (!run.ok) throw new Error(run.error);
-  resources = run.resources;
-});
-after(async () => {
-  await mlflow?.close();
-});
+const run = runStackWithSeededMlflow({ stack: "staging", values: stagingValues, secrets });
 
 describe("a third stack from config alone", () => {
   test("registers the platform with a PDB and one ModelDeployment per model, no SSH command", () => {
-    assert.deepEqual(resourceSet(resources), [
-      "kubernetes:apps/v1:Deployment triton-deployment",
-      "kubernetes:core/v1:ConfigMap dashboards-config-map",
-      "kubernetes:core/v1:Namespace monitoring-namespace",
-      "kubernetes:core/v1:Namespace triton-namespace",
-      "kubernetes:core/v1:PersistentVolume model-repo-pv",
-      "kubernetes:core/v1:PersistentVolumeClaim model-repo-pvc",
-      "kubernetes:core/v1:Secret monitoring-webhooks",
-      "kubernetes:core/v1:Secret triton-api-key",
-      "kubernetes:core/v1:Service triton-service",
-      "kubernetes:helm.sh/v3:Release monitoring-release",
-      "kubernetes:monitoring.coreos.com/v1:PrometheusRule alerts-prometheus-rule",
-      "kubernetes:monitoring.coreos.com/v1:ServiceMonitor triton-service-monitor",
-      "kubernetes:networking.k8s.io/v1:NetworkPolicy triton-network-policy",
-      "kubernetes:policy/v1:PodDisruptionBudget triton-pdb",
-      "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier",
-      "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier-v1",
-      "pulumi:pulumi:Stack triton-serving-staging",
-      "triton-serving:platform:AlertRules alerts",
-      "triton-serving:platform:Dashboards dashboards",
-      "triton-serving:platform:ModelStorage model-repo",
-      "triton-serving:platform:Monitoring monitoring",
-      "triton-serving:platform:Namespace monitoring",
-      "triton-serving:platform:Namespace triton",
-      "triton-serving:platform:TritonServer triton",
-    ]);
-    assert.deepEqual(dependenciesOf(one(resources, TYPES.pv, "model-repo-pv")), [
+    assert.deepEqual(
+      resourceSet(run.resources),
+      platformResourcesWith([
+        "kubernetes:policy/v1:PodDisruptionBudget triton-pdb",
+        "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier",
+        "pulumi-nodejs:dynamic/triton-serving:ModelDeployment model-iris-classifier-v1",
+        "pulumi:pulumi:Stack triton-serving-staging",
+      ]),
+    );
+    assert.deepEqual(dependenciesOf(one(run.resources, TYPES.pv, "model-repo-pv")), [
       "kubernetes:core/v1:Namespace triton-namespace",
     ]);
   });
 
-  test("every Kubernetes object passes schema validation; the pieces select each other", async () => {
-    assert.equal(await validateAllKubernetesResources(resources), 14);
-    assertWiring(resources, secrets);
-  });
+  testPlatformInvariants(run, secrets, 14);
 
   test("names and labels come from the staging config", () => {
-    const d = object(one(resources, TYPES.deploy, "triton-deployment"));
+    const d = object(one(run.resources, TYPES.deploy, "triton-deployment"));
     assert.equal(d.metadata.name, "triton-staging");
     assert.equal(d.metadata.namespace, "triton-staging");
     assert.equal(d.metadata.labels.env, "staging");
     assert.equal(d.metadata.labels.release, "monitoring-staging");
-    const pv = object(one(resources, TYPES.pv, "model-repo-pv"));
+    const pv = object(one(run.resources, TYPES.pv, "model-repo-pv"));
     assert.equal(pv.metadata.name, "triton-staging-model-repo");
     assert.deepEqual(pv.spec.nfs, { server: "10.20.0.5", path: "/exports/triton/staging" });
     // Defaults from the schema, with nothing in config.
@@ -120,7 +89,7 @@ describe("a third stack from config alone", () => {
   });
 
   test("GPU branch: the GPU limit, the GPU nodes' selector and toleration", () => {
-    const pod = object(one(resources, TYPES.deploy, "triton-deployment")).spec.template.spec;
+    const pod = object(one(run.resources, TYPES.deploy, "triton-deployment")).spec.template.spec;
     assert.deepEqual(pod.containers[0].resources, {
       requests: { cpu: "1", memory: "2Gi" },
       limits: { memory: "4Gi", "nvidia.com/gpu": "2" },
@@ -132,7 +101,7 @@ describe("a third stack from config alone", () => {
   });
 
   test("every configured model is loaded at start and checked by the readiness probe", () => {
-    const c = object(one(resources, TYPES.deploy, "triton-deployment")).spec.template.spec
+    const c = object(one(run.resources, TYPES.deploy, "triton-deployment")).spec.template.spec
       .containers[0];
     assert.deepEqual(
       (c.args as string[]).filter((a) => a.startsWith("--load-model=")),
@@ -148,19 +117,21 @@ describe("a third stack from config alone", () => {
   });
 
   test("ClusterIP Service; three replicas spread by preference with a PDB", () => {
-    const svc = object(one(resources, TYPES.svc, "triton-service"));
+    const svc = object(one(run.resources, TYPES.svc, "triton-service"));
     assert.equal(svc.spec.type, "ClusterIP");
     assert.equal(svc.spec.externalTrafficPolicy, undefined);
     assert.ok((svc.spec.ports as { nodePort?: number }[]).every((p) => p.nodePort === undefined));
-    const d = object(one(resources, TYPES.deploy, "triton-deployment"));
+    const d = object(one(run.resources, TYPES.deploy, "triton-deployment"));
     assert.equal(d.spec.replicas, 3);
     assert.deepEqual(d.spec.strategy.rollingUpdate, { maxSurge: 1, maxUnavailable: 0 });
-    const pdb = object(one(resources, "kubernetes:policy/v1:PodDisruptionBudget", "triton-pdb"));
+    const pdb = object(
+      one(run.resources, "kubernetes:policy/v1:PodDisruptionBudget", "triton-pdb"),
+    );
     assert.equal(pdb.spec.maxUnavailable, 1);
   });
 
   test("a namespace-selector extra source reaches the Triton ports", () => {
-    const np = object(one(resources, TYPES.netpol, "triton-network-policy"));
+    const np = object(one(run.resources, TYPES.netpol, "triton-network-policy"));
     assert.deepEqual(np.spec.ingress[1].from, [
       { podSelector: {} },
       { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
@@ -169,14 +140,14 @@ describe("a third stack from config alone", () => {
 
   test("a pinned version and an alias both reach their ModelDeployment", () => {
     const pinned = one(
-      resources,
+      run.resources,
       "pulumi-nodejs:dynamic/triton-serving:ModelDeployment",
       "model-iris-classifier-v1",
     );
     assert.equal(pinned.inputs.version, "1");
     assert.equal(pinned.inputs.alias, undefined);
     const aliased = one(
-      resources,
+      run.resources,
       "pulumi-nodejs:dynamic/triton-serving:ModelDeployment",
       "model-iris-classifier",
     );
