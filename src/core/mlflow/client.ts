@@ -1,6 +1,7 @@
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import type { Agent } from "undici";
+import type { z } from "zod";
 import {
   createDispatcher,
   HttpClient,
@@ -8,6 +9,7 @@ import {
   resolveRetryPolicy,
   systemClock,
   type Clock,
+  type HttpCall,
   type RetryPolicy,
 } from "../http";
 import { ArtifactLocator } from "./artifact-locator";
@@ -158,16 +160,14 @@ export class MlflowClient {
   /** `GET model-versions/get-download-uri`: where the version's files are (MLflow 2 run artifacts or MLflow 3 `models:/m-…`). */
   async getDownloadUri(name: string, version: string, signal?: AbortSignal): Promise<string> {
     try {
-      const res = await this.http.json({
-        method: "GET",
-        path: "/api/2.0/mlflow/model-versions/get-download-uri",
-        query: { name, version },
-        signal,
-      });
-      return parseResponse(
-        mlflowSchemas().downloadUriResponse,
-        res.body,
-        `the download URI of ${name}/${version}`,
+      return (
+        await this.getJson(
+          "/api/2.0/mlflow/model-versions/get-download-uri",
+          { name, version },
+          mlflowSchemas().downloadUriResponse,
+          `the download URI of ${name}/${version}`,
+          signal,
+        )
       ).artifact_uri;
     } catch (err) {
       throw this.versionError(err, name, version);
@@ -261,16 +261,14 @@ export class MlflowClient {
     signal?: AbortSignal,
   ): Promise<RawModelVersion> {
     try {
-      const res = await this.http.json({
-        method: "GET",
-        path: "/api/2.0/mlflow/registered-models/alias",
-        query: { name, alias },
-        signal,
-      });
-      return parseResponse(
-        mlflowSchemas().modelVersionResponse,
-        res.body,
-        `alias "${alias}" of ${name}`,
+      return (
+        await this.getJson(
+          "/api/2.0/mlflow/registered-models/alias",
+          { name, alias },
+          mlflowSchemas().modelVersionResponse,
+          `alias "${alias}" of ${name}`,
+          signal,
+        )
       ).model_version;
     } catch (err) {
       if (isStatus(err, 404)) {
@@ -322,16 +320,14 @@ export class MlflowClient {
     signal?: AbortSignal,
   ): Promise<{ alias: string; version: string }[] | "missing" | undefined> {
     try {
-      const res = await this.http.json({
-        method: "GET",
-        path: "/api/2.0/mlflow/registered-models/get",
-        query: { name },
-        signal,
-      });
-      return parseResponse(
-        mlflowSchemas().registeredModelResponse,
-        res.body,
-        `registered model ${name}`,
+      return (
+        await this.getJson(
+          "/api/2.0/mlflow/registered-models/get",
+          { name },
+          mlflowSchemas().registeredModelResponse,
+          `registered model ${name}`,
+          signal,
+        )
       ).registered_model.aliases;
     } catch (err) {
       if (isStatus(err, 404)) return "missing";
@@ -351,20 +347,30 @@ export class MlflowClient {
       );
     }
     try {
-      const res = await this.http.json({
-        method: "GET",
-        path: "/api/2.0/mlflow/model-versions/get",
-        query: { name, version },
-        signal,
-      });
-      return parseResponse(
-        mlflowSchemas().modelVersionResponse,
-        res.body,
-        `model version ${name}/${version}`,
+      return (
+        await this.getJson(
+          "/api/2.0/mlflow/model-versions/get",
+          { name, version },
+          mlflowSchemas().modelVersionResponse,
+          `model version ${name}/${version}`,
+          signal,
+        )
       ).model_version;
     } catch (err) {
       throw this.versionError(err, name, version);
     }
+  }
+
+  /** `GET` an MLflow REST endpoint and parse the answer; `what` names it in a schema error. */
+  private async getJson<T>(
+    path: string,
+    query: HttpCall["query"],
+    schema: z.ZodType<T>,
+    what: string,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const res = await this.http.json({ method: "GET", path, query, signal });
+    return parseResponse(schema, res.body, what);
   }
 
   private versionError(err: unknown, name: string, version: string): Error {
