@@ -8,6 +8,8 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import {
   MlflowClient,
   MlflowError,
+  type DownloadModelOptions,
+  type DownloadModelResult,
   type DownloadProgress,
   type MlflowClientOptions,
 } from "../../../src/core/mlflow";
@@ -62,6 +64,22 @@ async function publish(
 
 async function target(): Promise<string> {
   return mkdtemp(join(work, "target-"));
+}
+
+/** Resolves version 1 of `name` and downloads it into `dir` (a fresh directory by default). */
+async function downloadV1(
+  c: MlflowClient,
+  name: string,
+  dir?: string,
+  options?: DownloadModelOptions,
+): Promise<DownloadModelResult> {
+  const resolved = await c.resolveVersion(name, { version: "1" });
+  return c.downloadModel(resolved, dir ?? (await target()), options);
+}
+
+/** Where the test server keeps a file of a model published through the artifact proxy. */
+function storedFile(pub: PublishedModel, file: string): string {
+  return join(server.artifactsDir, pub.artifactUri.replace(/^mlflow-artifacts:\/+/, ""), file);
 }
 
 async function rejection(p: Promise<unknown>): Promise<MlflowError> {
@@ -138,9 +156,7 @@ void describe("downloadModel: layouts and endpoints", () => {
   void test("a directory without an ONNX file is a clear error", async () => {
     const pub = await publish("run-artifacts", { "model.pkl": "x", MLmodel: "flavors: {}\n" });
     const c = client();
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), await target()),
-    );
+    const err = await rejection(downloadV1(c, pub.name));
     assert.equal(err.code, "NO_ONNX_FILE");
     assert.equal(
       err.message,
@@ -154,10 +170,7 @@ void describe("downloadModel: layouts and endpoints", () => {
     const c = client({ downloadEndpoint: "get-artifact" });
 
     server.clearRequests();
-    const r1 = await c.downloadModel(
-      await c.resolveVersion(run.name, { version: "1" }),
-      await target(),
-    );
+    const r1 = await downloadV1(c, run.name);
     assert.equal(r1.modelSha256, sha256(ext.model));
     assert.deepEqual(
       server
@@ -169,10 +182,7 @@ void describe("downloadModel: layouts and endpoints", () => {
     assert.match(r1.via, /via \/get-artifact of run /);
 
     server.clearRequests();
-    const r2 = await c.downloadModel(
-      await c.resolveVersion(logged.name, { version: "1" }),
-      await target(),
-    );
+    const r2 = await downloadV1(c, logged.name);
     assert.equal(r2.modelSha256, sha256(ext.model));
     assert.equal(
       server.requests().filter((r) => r.path.startsWith("/model-versions/get-artifact")).length,
@@ -207,16 +217,10 @@ void describe("downloadModel: layouts and endpoints", () => {
     try {
       const c = client();
       server.clearRequests();
-      const r1 = await c.downloadModel(
-        await c.resolveVersion(run.name, { version: "1" }),
-        await target(),
-      );
+      const r1 = await downloadV1(c, run.name);
       assert.equal(r1.modelSha256, sha256(ext.model));
       assert.equal(r1.via, `${run.artifactUri} via /get-artifact of run ${run.runId}`);
-      const r2 = await c.downloadModel(
-        await c.resolveVersion(logged.name, { version: "1" }),
-        await target(),
-      );
+      const r2 = await downloadV1(c, logged.name);
       assert.deepEqual(
         r2.files.map((f) => f.sha256),
         [sha256(ext.model), sha256(ext.data)],
@@ -238,12 +242,7 @@ void describe("downloadModel: layouts and endpoints", () => {
       );
 
       const proxyOnly = client({ downloadEndpoint: "mlflow-artifacts", retry: { maxAttempts: 1 } });
-      const err = await rejection(
-        proxyOnly.downloadModel(
-          await proxyOnly.resolveVersion(run.name, { version: "1" }),
-          await target(),
-        ),
-      );
+      const err = await rejection(downloadV1(proxyOnly, run.name));
       assert.equal(err.code, "REQUEST_FAILED");
       assert.match(
         err.message,
@@ -285,13 +284,9 @@ void describe("downloadModel: integrity", () => {
     });
     const c = client();
     const progress: DownloadProgress[] = [];
-    const result = await c.downloadModel(
-      await c.resolveVersion(pub.name, { version: "1" }),
-      await target(),
-      {
-        onProgress: (p) => progress.push(p),
-      },
-    );
+    const result = await downloadV1(c, pub.name, undefined, {
+      onProgress: (p) => progress.push(p),
+    });
     assert.equal(result.modelSha256, sha256(iris));
     const fileGets = server
       .requests()
@@ -324,10 +319,7 @@ void describe("downloadModel: integrity", () => {
       times: 1,
     });
     const c = client();
-    const result = await c.downloadModel(
-      await c.resolveVersion(pub.name, { version: "1" }),
-      await target(),
-    );
+    const result = await downloadV1(c, pub.name);
     assert.equal(result.files[0]?.sizeBytes, iris.length);
   });
 
@@ -342,9 +334,7 @@ void describe("downloadModel: integrity", () => {
     });
     const c = client({ fileAttempts: 3 });
     const dir = await target();
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), dir),
-    );
+    const err = await rejection(downloadV1(c, pub.name, dir));
     assert.equal(err.code, "TRUNCATED");
     assert.equal(
       err.message,
@@ -363,9 +353,7 @@ void describe("downloadModel: integrity", () => {
       times: 2,
     });
     const c = client({ downloadEndpoint: "get-artifact", fileAttempts: 2 });
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), await target()),
-    );
+    const err = await rejection(downloadV1(c, pub.name));
     assert.equal(err.code, "TRUNCATED");
     assert.match(
       err.message,
@@ -379,21 +367,11 @@ void describe("downloadModel: integrity", () => {
     server.faults.add({
       path: "mlflow-artifacts/artifacts\\?path=",
       kind: "hook",
-      run: () =>
-        appendFileSync(
-          join(
-            server.artifactsDir,
-            pub.artifactUri.replace(/^mlflow-artifacts:\/+/, ""),
-            "model.onnx",
-          ),
-          "XX",
-        ),
+      run: () => appendFileSync(storedFile(pub, "model.onnx"), "XX"),
     });
     const c = client();
     const dir = await target();
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), dir),
-    );
+    const err = await rejection(downloadV1(c, pub.name, dir));
     assert.equal(err.code, "SIZE_MISMATCH");
     assert.equal(
       err.message,
@@ -407,20 +385,10 @@ void describe("downloadModel: integrity", () => {
     server.faults.add({
       path: "mlflow/artifacts/list",
       kind: "hook",
-      run: () =>
-        appendFileSync(
-          join(
-            server.artifactsDir,
-            pub.artifactUri.replace(/^mlflow-artifacts:\/+/, ""),
-            "model.onnx",
-          ),
-          "XX",
-        ),
+      run: () => appendFileSync(storedFile(pub, "model.onnx"), "XX"),
     });
     const c = client({ downloadEndpoint: "get-artifact" });
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), await target()),
-    );
+    const err = await rejection(downloadV1(c, pub.name));
     assert.equal(err.code, "SIZE_MISMATCH");
     assert.match(
       err.message,
@@ -435,9 +403,7 @@ void describe("downloadModel: integrity", () => {
     const pub = await publish("run-artifacts", { "model.onnx": iris }, { sha256Tag: wrong });
     const c = client();
     const dir = await target();
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), dir),
-    );
+    const err = await rejection(downloadV1(c, pub.name, dir));
     assert.equal(err.code, "SHA256_MISMATCH");
     assert.equal(
       err.message,
@@ -454,9 +420,7 @@ void describe("downloadModel: integrity", () => {
     );
     server.faults.add({ path: "model\\.onnx$", method: "GET", kind: "corrupt", offset: 10 });
     const c = client();
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), await target()),
-    );
+    const err = await rejection(downloadV1(c, pub.name));
     assert.equal(err.code, "SHA256_MISMATCH");
     assert.match(err.message, /the model version's "onnx_sha256" tag says /);
   });
@@ -464,9 +428,7 @@ void describe("downloadModel: integrity", () => {
   void test("a malformed sha256 tag is refused before downloading", async () => {
     const pub = await publish("run-artifacts", { "model.onnx": iris }, { sha256Tag: "abc" });
     const c = client();
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), await target()),
-    );
+    const err = await rejection(downloadV1(c, pub.name));
     assert.equal(err.code, "SHA256_MISMATCH");
     assert.equal(
       err.message,
@@ -485,10 +447,7 @@ void describe("downloadModel: integrity", () => {
     });
     const c = client({ timeoutMs: 200 });
     const started = Date.now();
-    const result = await c.downloadModel(
-      await c.resolveVersion(pub.name, { version: "1" }),
-      await target(),
-    );
+    const result = await downloadV1(c, pub.name);
     assert.equal(result.modelSha256, sha256(iris));
     assert.ok(Date.now() - started < 2500);
   });
@@ -499,18 +458,9 @@ void describe("downloadModel: integrity", () => {
     server.faults.add({
       path: "mlflow-artifacts/artifacts\\?path=",
       kind: "hook",
-      run: () =>
-        rmSyncSafe(
-          join(
-            server.artifactsDir,
-            pub.artifactUri.replace(/^mlflow-artifacts:\/+/, ""),
-            "model.onnx",
-          ),
-        ),
+      run: () => rmSync(storedFile(pub, "model.onnx"), { force: true }),
     });
-    const err = await rejection(
-      c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), await target()),
-    );
+    const err = await rejection(downloadV1(c, pub.name));
     assert.equal(err.code, "DOWNLOAD_FAILED");
     assert.match(
       err.message,
@@ -531,9 +481,7 @@ void describe("downloadModel: progress", () => {
     const clock = { now: () => (t += 300), sleep: () => Promise.resolve(), random: () => 0.5 };
     const c = client({ clock });
     const events: DownloadProgress[] = [];
-    await c.downloadModel(await c.resolveVersion(pub.name, { version: "1" }), await target(), {
-      onProgress: (p) => events.push(p),
-    });
+    await downloadV1(c, pub.name, undefined, { onProgress: (p) => events.push(p) });
     const model = events.filter((e) => e.file === "model.onnx");
     assert.ok(model.length >= 3, `expected several progress events, got ${model.length}`);
     assert.ok(model.slice(0, -1).every((e) => !e.done && e.bytes < big.length));
@@ -601,7 +549,3 @@ void describe("downloadModel: auth", () => {
     }
   });
 });
-
-function rmSyncSafe(path: string): void {
-  rmSync(path, { force: true });
-}
