@@ -16,12 +16,17 @@ export function keyPath(path: readonly PropertyKey[]): string {
   return out === "" ? "(stack config)" : out;
 }
 
+/** `scheme://user:password@host…` with the user info replaced, so no error line prints a password. */
+function redactUrlCredentials(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, "$1***@");
+}
+
 /** A value as it appears in a message: JSON, shortened so one line stays readable. */
 export function renderValue(value: unknown): string {
   if (value === undefined) return "nothing";
   let text: string | undefined;
   try {
-    text = JSON.stringify(value);
+    text = JSON.stringify(typeof value === "string" ? redactUrlCredentials(value) : value);
   } catch {
     text = undefined;
   }

@@ -40,10 +40,16 @@ const quantity = () =>
 const absolutePath = () =>
   str("an absolute path without '..' segments", /^\/(?!.*(^|\/)\.\.(\/|$)).*$/);
 
+// Credentials in a URL would be a plain-text secret in the stack file and in Pulumi state (the
+// URL is a resource input); they belong in secret config instead.
 const httpUrl = () =>
   z
     .string({ error: "an http(s) URL" })
-    .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, { error: "an http(s) URL" });
+    .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, { error: "an http(s) URL" })
+    .refine((url) => !/^https?:\/\/[^/?#]*@/.test(url), {
+      error:
+        "an http(s) URL without user:password@ (credentials belong in secret config: mlflowTrackingToken or mlflowTrackingPassword)",
+    });
 
 const hostname = () =>
   str(

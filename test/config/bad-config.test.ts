@@ -50,6 +50,18 @@ const cases: { name: string; values: () => Values; lines: string[] }[] = [
     lines: ["mlflow.trackingUri: missing, expected an http(s) URL"],
   },
   {
+    // A password in the URL would sit in plain text in the stack file and in Pulumi state; the
+    // message must not print it either.
+    name: "credentials in the MLflow tracking URI",
+    values: () => ({
+      ...dev(),
+      mlflow: { trackingUri: "https://ci:hunter2@mlflow.mlops.internal" },
+    }),
+    lines: [
+      'mlflow.trackingUri: got "https://***@mlflow.mlops.internal", expected an http(s) URL without user:password@ (credentials belong in secret config: mlflowTrackingToken or mlflowTrackingPassword)',
+    ],
+  },
+  {
     name: "a missing top-level key",
     values: () => {
       const v = dev();
