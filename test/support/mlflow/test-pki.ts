@@ -30,10 +30,18 @@ function openssl(dir: string, args: string[]): void {
   }
 }
 
-function makeCa(dir: string, name: string): void {
+/** The PKI is made afresh for each test run; two days outlasts any run. */
+const VALID_DAYS = "2";
+
+/**
+ * `openssl req` with a new P-256 key in `<name>.key` and subject CN=<name>: a self-signed
+ * certificate `<name>.crt` (a CA), or a signing request `<name>.csr` for a CA to issue.
+ */
+function newKeyAndRequest(dir: string, name: string, output: "self-signed" | "csr"): void {
+  const selfSigned = output === "self-signed";
   openssl(dir, [
     "req",
-    "-x509",
+    ...(selfSigned ? ["-x509"] : []),
     "-newkey",
     "ec",
     "-pkeyopt",
@@ -42,29 +50,19 @@ function makeCa(dir: string, name: string): void {
     "-keyout",
     `${name}.key`,
     "-out",
-    `${name}.crt`,
-    "-days",
-    "2",
+    selfSigned ? `${name}.crt` : `${name}.csr`,
+    ...(selfSigned ? ["-days", VALID_DAYS] : []),
     "-subj",
     `/CN=${name}`,
   ]);
 }
 
+function makeCa(dir: string, name: string): void {
+  newKeyAndRequest(dir, name, "self-signed");
+}
+
 function issue(dir: string, ca: string, name: string, extensions: string): void {
-  openssl(dir, [
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${name}`,
-  ]);
+  newKeyAndRequest(dir, name, "csr");
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(dir, [
     "x509",
@@ -79,7 +77,7 @@ function issue(dir: string, ca: string, name: string, extensions: string): void 
     "-out",
     `${name}.crt`,
     "-days",
-    "2",
+    VALID_DAYS,
     "-extfile",
     `${name}.ext`,
   ]);
