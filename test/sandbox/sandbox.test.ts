@@ -14,8 +14,8 @@ void test("npm run sandbox: deploy v1, promote to v2, broken v3 rolled back; exi
     stdout: string;
     stderr: string;
   }>((done, fail) => {
-    // What `npm run sandbox` runs (package.json: tsx src/cli/sandbox.ts).
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/sandbox.ts"], {
+    // What `npm run sandbox` runs (package.json: tsx scripts/sandbox.ts).
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/sandbox.ts"], {
       cwd: PROJECT_DIR,
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -12,35 +12,63 @@
 //
 // It runs the servers under test/support (they exist to test our clients, design.md) — a sandbox
 // for people, not part of the product.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { request } from "undici";
-import type { StackConfig } from "../config/schema";
-import { readStackConfig } from "../config/stack-file";
-import { deployModels, modelDeploymentInputs } from "../provider/deploy-models";
-import { resolveModelVersion } from "../provider/resolve-model-version";
-import type { ModelDeploymentInputs } from "../provider/state";
-import { startMlflowServer, type MlflowHandle } from "../../test/support/mlflow";
-import { publishOnnxModel } from "../../test/support/mlflow/seed";
+import type { StackConfig } from "../src/config/schema";
+import { readStackConfig } from "../src/config/stack-file";
+import { deployModels, modelDeploymentInputs } from "../src/provider/deploy-models";
+import { resolveModelVersion } from "../src/provider/resolve-model-version";
+import type { ModelDeploymentInputs } from "../src/provider/state";
+import { startMlflowServer, type MlflowHandle } from "../test/support/mlflow";
+import { publishOnnxModel } from "../test/support/mlflow/seed";
 import {
   batchableModel,
   CLASSIFIER_INPUT,
   IRIS_FEATURES,
   outputShapeChangedModel,
-} from "../../test/support/onnx/fixtures";
+} from "../test/support/onnx/fixtures";
 import {
   HostRpcError,
   secret,
   startProviderHost,
   type Props,
   type ProviderHost,
-} from "../../test/support/provider-host";
-import { startTritonServer, type TritonHandle } from "../../test/support/triton";
+} from "../test/support/provider-host";
+import { startTritonServer, type TritonHandle } from "../test/support/triton";
 
-const PROJECT_DIR = resolve(__dirname, "../..");
-const STACK = "dev";
+const PROJECT_DIR = resolve(__dirname, "..");
+
+/**
+ * The stack whose config the sandbox plays: `--stack <name>`, else the first Pulumi.<stack>.yaml
+ * in alphabetical order whose first model follows an alias (promotion moves that alias).
+ */
+function sandboxStack(argv: readonly string[]): string {
+  const i = argv.indexOf("--stack");
+  if (i >= 0) {
+    const name = argv[i + 1];
+    if (name === undefined || name.startsWith("-")) {
+      throw new Error("--stack needs a stack name (a Pulumi.<stack>.yaml beside package.json)");
+    }
+    return name;
+  }
+  const stacks = readdirSync(PROJECT_DIR)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+  const withAlias = stacks.find(
+    (s) => readStackConfig(PROJECT_DIR, s).models[0]?.alias !== undefined,
+  );
+  if (withAlias === undefined) {
+    throw new Error(
+      `no stack among ${stacks.join(", ") || "(none)"} has a first model that follows an alias; pass --stack`,
+    );
+  }
+  return withAlias;
+}
+const STACK = sandboxStack(process.argv.slice(2));
 const TYPE = "pulumi-nodejs:dynamic/triton-serving:ModelDeployment";
 const API_KEY = "sandbox-admin-key";
 
@@ -196,7 +224,7 @@ async function run(s: Sandbox): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
-/** The dev stack's config pointed at the loopback servers, with the fixture's tensor name. */
+/** The stack's config pointed at the loopback servers, with the fixture's tensor name. */
 function sandboxConfig(root: string, triton: TritonHandle, mlflow: MlflowHandle): StackConfig {
   const config = readStackConfig(PROJECT_DIR, STACK);
   config.storage.localMountPath = root;
