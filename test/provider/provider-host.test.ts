@@ -299,9 +299,15 @@ void describe("ModelDeployment through the real dynamic-provider host", () => {
     await assert.rejects(host.update(MODEL, URN, state, { ...inputs }), (error: HostRpcError) => {
       assert.equal(error.code, 2); // UNKNOWN: a plain Error, so the engine keeps the prior state
       assert.equal(error.initFailure, undefined);
-      assert.match(
+      // Triton's 400 text for a backend that failed to load (the injected failure is INTERNAL).
+      const staging = `${MODEL}.staging`;
+      assert.equal(
         error.details,
-        /^deploy of model 'iris-classifier' version 3 failed at step 'load': .*injected: CUDA out of memory.* — rolled back; committed version 2; serving http:\/\/127\.0\.0\.1:\d+: version 2$/,
+        `deploy of model '${MODEL}' version 3 failed at step 'load': ` +
+          `Triton load of model "${staging}" failed: HTTP 400: load failed for model '${staging}': ` +
+          `version 3 is at UNAVAILABLE state: Internal: injected: CUDA out of memory; ` +
+          `(POST ${triton.httpUrl}/v2/repository/models/${staging}/load)` +
+          ` — rolled back; committed version 2; serving ${triton.httpUrl}: version 2`,
       );
       return true;
     });
