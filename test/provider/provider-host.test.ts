@@ -107,6 +107,21 @@ function servedToProduction(): number[] {
   ];
 }
 
+/** The host's stdout as logfmt records, without the fields that vary run to run. */
+function progressLines(stdout: string): Record<string, string>[] {
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const fields: Record<string, string> = {};
+      for (const [, key, raw] of line.matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S+)/g)) {
+        if (key === "ts" || key === "duration_ms" || key === "rate_bps") continue;
+        fields[key!] = raw!.startsWith('"') ? (JSON.parse(raw!) as string) : raw!;
+      }
+      return fields;
+    });
+}
+
 function expectedOutputs(inputs: ModelDeploymentInputs, previousVersion: string): Props {
   const current = JSON.parse(currentJson()) as Record<string, unknown>;
   return {
@@ -204,12 +219,33 @@ void describe("ModelDeployment through the real dynamic-provider host", () => {
     triton.clearRequestLog();
     await production(3);
     assert.deepEqual(servedToProduction(), [1]);
-    // The transaction's progress lines reach the host's stdout, which `pulumi up` shows.
-    assert.match(host.output().stdout, /model=iris-classifier step=commit status=ok version=1/);
-    assert.match(
-      host.output().stdout,
-      /model=iris-classifier step=deploy status=committed version=1/,
-    );
+    // The transaction's progress lines reach the host's stdout, which `pulumi up` shows: one per
+    // finished step, in order, then the provider's summary. Times and rates vary run to run.
+    const bytes = batchableModel({ variant: 1 }).length;
+    const step = (name: string, extra: Record<string, string> = {}) => ({
+      model: MODEL,
+      step: name,
+      status: "ok",
+      version: "1",
+      ...extra,
+    });
+    assert.deepEqual(progressLines(host.output().stdout), [
+      step("lock"),
+      step("snapshot"),
+      step("resolve"),
+      step("download", {
+        bytes: String(bytes),
+        detail: `1 file(s) via ${published[0]!.artifactUri} via the MLflow artifact proxy`,
+      }),
+      step("materialize", { detail: `${bytes} bytes` }),
+      step("validate"),
+      step("load"),
+      step("ready"),
+      step("smoke"),
+      step("promote"),
+      step("commit"),
+      { model: MODEL, step: "deploy", status: "committed", version: "1" },
+    ]);
   });
 
   void test("the alias moves to version 2: Diff is an update (not a replacement); Update deploys it", async () => {
