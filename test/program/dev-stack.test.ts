@@ -28,6 +28,8 @@ const tritonLabels = {
   env: "dev",
   release: "monitoring-dev",
 };
+/** The Deployment, Service and ServiceMonitor share name, namespace and labels. */
+const tritonMetadata = { name: "triton-dev", namespace: "triton-dev", labels: tritonLabels };
 const selector = {
   app: "triton",
   "app.kubernetes.io/name": "triton",
@@ -160,11 +162,7 @@ describe("stack dev", () => {
 
   test("Triton Deployment: flags, probes, resources, hardening, volumes", () => {
     const d = object(one(run.resources, TYPES.deploy, "triton-deployment"));
-    assert.deepEqual(d.metadata, {
-      name: "triton-dev",
-      namespace: "triton-dev",
-      labels: tritonLabels,
-    });
+    assert.deepEqual(d.metadata, tritonMetadata);
     assert.equal(d.spec.replicas, 1);
     assert.deepEqual(d.spec.selector, { matchLabels: selector });
     assert.deepEqual(d.spec.strategy, {
@@ -282,11 +280,7 @@ describe("stack dev", () => {
 
   test("Service, ServiceMonitor and NetworkPolicy", () => {
     const svc = object(one(run.resources, TYPES.svc, "triton-service"));
-    assert.deepEqual(svc.metadata, {
-      name: "triton-dev",
-      namespace: "triton-dev",
-      labels: tritonLabels,
-    });
+    assert.deepEqual(svc.metadata, tritonMetadata);
     assert.deepEqual(svc.spec, {
       type: "NodePort",
       selector,
@@ -298,11 +292,7 @@ describe("stack dev", () => {
       ],
     });
     const sm = object(one(run.resources, TYPES.sm, "triton-service-monitor"));
-    assert.deepEqual(sm.metadata, {
-      name: "triton-dev",
-      namespace: "triton-dev",
-      labels: tritonLabels,
-    });
+    assert.deepEqual(sm.metadata, tritonMetadata);
     assert.deepEqual(sm.spec, {
       selector: { matchLabels: selector },
       namespaceSelector: { matchNames: ["triton-dev"] },
