@@ -12,10 +12,17 @@ export const API_KEY = "s3cret-admin-key";
 export const MODEL = "iris";
 export const REGISTERED = "iris-classifier";
 
+export interface BasicUser {
+  username: string;
+  password: string;
+}
+
 export interface Bench {
   root: string;
   /** The bearer token MLflow requires, when started with one. */
   mlflowToken: string | undefined;
+  /** The basic-auth user MLflow requires, when started with one. */
+  mlflowUser: BasicUser | undefined;
   mlflow: MlflowHandle;
   tritons: TritonHandle[];
   env: DeployEnvironment;
@@ -24,11 +31,16 @@ export interface Bench {
 
 /** Start MLflow and `pods` Triton servers sharing one repository root. */
 export async function startBench(
-  options: { pods?: number; readyMs?: number; mlflowToken?: string } = {},
+  options: { pods?: number; readyMs?: number; mlflowToken?: string; mlflowUser?: BasicUser } = {},
 ): Promise<Bench> {
   const root = await mkdtemp(join(tmpdir(), "deploy-repo-"));
   const token = options.mlflowToken;
-  const mlflow = await startMlflowServer(token ? { auth: { tokens: [{ token }] } } : {});
+  const user = options.mlflowUser;
+  const mlflow = await startMlflowServer(
+    token || user
+      ? { auth: { tokens: token ? [{ token }] : [], users: user ? [{ ...user }] : [] } }
+      : {},
+  );
   const tritons: TritonHandle[] = [];
   for (let i = 0; i < (options.pods ?? 1); i++) {
     tritons.push(await startTriton(root, []));
@@ -39,7 +51,11 @@ export async function startBench(
     restrictedApi: { header: API_HEADER, value: API_KEY },
     mlflow: {
       trackingUri: mlflow.url,
-      ...(token ? { auth: { kind: "bearer" as const, token } } : {}),
+      ...(user
+        ? { auth: { kind: "basic" as const, ...user } }
+        : token
+          ? { auth: { kind: "bearer" as const, token } }
+          : {}),
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
       fileAttempts: 2,
     },
@@ -49,6 +65,7 @@ export async function startBench(
   return {
     root,
     mlflowToken: token,
+    mlflowUser: user,
     mlflow,
     tritons,
     env,
@@ -82,7 +99,11 @@ export async function publish(
     files: { "model.onnx": bytes },
     layout: "run-artifacts",
     sha256Tag: options.sha256Tag ?? true,
-    ...(bench.mlflowToken ? { auth: { token: bench.mlflowToken } } : {}),
+    ...(bench.mlflowUser
+      ? { auth: bench.mlflowUser }
+      : bench.mlflowToken
+        ? { auth: { token: bench.mlflowToken } }
+        : {}),
     ...(options.alias !== undefined ? { alias: options.alias } : {}),
   });
   return { version: published.version, runId: published.runId, sha256: published.modelSha256 };
