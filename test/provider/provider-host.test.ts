@@ -36,6 +36,12 @@ const MODEL = "iris-classifier";
 const URN = `urn:pulumi:dev::triton-serving::${MODEL_DEPLOYMENT_TYPE}::model-${MODEL}`;
 const API_KEY = "host-test-api-key-0b7d1e";
 const MLFLOW_TOKEN = "host-test-mlflow-token-9a4c22";
+// The MLflow server requires basic auth: the user is stack config (and an input), the password a
+// secret that only reaches the host through Configure.
+const MLFLOW_USER = {
+  username: "host-test-deployer",
+  password: "host-test-mlflow-pa55word-3e7f10",
+};
 
 let root = "";
 let triton: TritonHandle;
@@ -62,6 +68,7 @@ async function publish(variant: number): Promise<PublishedModel> {
     layout: "logged-model",
     alias: "A",
     sha256Tag: true,
+    auth: MLFLOW_USER,
   });
   published.push(version);
   return version;
@@ -70,7 +77,8 @@ async function publish(variant: number): Promise<PublishedModel> {
 /** What the program passes as inputs right now: the alias resolved, as at preview. */
 async function previewInputs(): Promise<ModelDeploymentInputs> {
   const model = config.models[0]!;
-  return modelDeploymentInputs(config, model, await resolveModelVersion(config, model, {}));
+  const resolved = await resolveModelVersion(config, model, { password: MLFLOW_USER.password });
+  return modelDeploymentInputs(config, model, resolved);
 }
 
 /** Version-less inference requests, as production traffic sends them. */
@@ -145,14 +153,18 @@ before(async () => {
       exitOnError: false,
       httpRestrictedApi: [`model-repository,model-config:triton-admin-key=${API_KEY}`],
     }),
-    startMlflowServer(),
+    startMlflowServer({ auth: { users: [{ ...MLFLOW_USER }] } }),
   ]);
   await publish(1);
 
   // The real program for stack dev, pointed at the loopback servers and the temporary repository.
   // The fixture's input tensor is called `input` (the dev stack's real model calls it float_input).
   const values = stackFileValues("dev");
-  values.mlflow = { ...(values.mlflow as object), trackingUri: mlflow.url };
+  values.mlflow = {
+    ...(values.mlflow as object),
+    trackingUri: mlflow.url,
+    username: MLFLOW_USER.username,
+  };
   values.storage = { ...(values.storage as object), localMountPath: root };
   values.deploy = { ...(values.deploy as object), tritonEndpoints: [triton.httpUrl] };
   const [model] = values.models as Record<string, unknown>[];
@@ -160,7 +172,11 @@ before(async () => {
   values.models = [
     { ...model, inputs: [{ name: "input", dataType: "TYPE_FP32", dims: [IRIS_FEATURES] }], smoke },
   ];
-  const run = await runStack({ stack: "dev", values, secrets: testSecrets("dev") });
+  const run = await runStack({
+    stack: "dev",
+    values,
+    secrets: { ...testSecrets("dev"), mlflowTrackingPassword: MLFLOW_USER.password },
+  });
   if (!run.ok) throw new Error(run.error);
   const deployment = run.resources.find((r) => r.type === MODEL_DEPLOYMENT_TYPE);
   assert.ok(deployment);
@@ -169,6 +185,7 @@ before(async () => {
 
   config = readStackConfig(PROJECT_DIR, "dev");
   config.mlflow.trackingUri = mlflow.url;
+  config.mlflow.username = MLFLOW_USER.username;
   config.storage.localMountPath = root;
   config.deploy.tritonEndpoints = [triton.httpUrl];
   config.models[0]!.inputs = [{ name: "input", dataType: "TYPE_FP32", dims: [IRIS_FEATURES] }];
@@ -191,6 +208,7 @@ void describe("ModelDeployment through the real dynamic-provider host", () => {
       await host.configure({
         "triton-serving:tritonApiKey": secret(API_KEY),
         "triton-serving:mlflowTrackingToken": secret(MLFLOW_TOKEN),
+        "triton-serving:mlflowTrackingPassword": secret(MLFLOW_USER.password),
         "triton-serving:mlflow": JSON.stringify({ trackingUri: mlflow.url }),
       }),
       { acceptSecrets: false, supportsPreview: false },
@@ -451,9 +469,14 @@ void describe("ModelDeployment through the real dynamic-provider host", () => {
       hostOutput: JSON.stringify(host.output()),
       provider: providerText,
     };
+    const basicCredential = Buffer.from(`${MLFLOW_USER.username}:${MLFLOW_USER.password}`).toString(
+      "base64",
+    );
     for (const [where, text] of Object.entries(places)) {
       assert.equal(text.includes(API_KEY), false, `API key in ${where}`);
       assert.equal(text.includes(MLFLOW_TOKEN), false, `MLflow token in ${where}`);
+      assert.equal(text.includes(MLFLOW_USER.password), false, `MLflow password in ${where}`);
+      assert.equal(text.includes(basicCredential), false, `MLflow basic credential in ${where}`);
     }
   });
 });
