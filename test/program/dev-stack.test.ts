@@ -1,6 +1,13 @@
 // The real program for stack `dev` (Pulumi.dev.yaml) under Pulumi mocks, compiled by ts-node as
 // Pulumi's language host compiles it: every resource it registers, the key inputs exactly, and
 // every Kubernetes object against its OpenAPI schema.
+import {
+  buildDashboard,
+  buildRuleGroups,
+  observabilityInputFromConfig,
+} from "../../src/observability";
+import { readStackConfig } from "../../src/config/stack-file";
+import { PROJECT_DIR } from "./harness/run-stack";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { dependenciesOf, object, one, parentOf, resourceSet } from "./harness/inspect";
@@ -384,18 +391,26 @@ describe("stack dev", () => {
         release: "monitoring-dev",
       },
     });
-    const alerts = (
-      rule.spec.groups as { rules: { alert?: string; labels?: { env?: string } }[] }[]
-    )
+    // The content is the observability builders' output for this stack's config, whole.
+    const input = observabilityInputFromConfig(readStackConfig(PROJECT_DIR, "dev"));
+    assert.deepEqual(rule.spec.groups, buildRuleGroups(input));
+    const alerts = (rule.spec.groups as { rules: { alert?: string }[] }[])
       .flatMap((g) => g.rules)
-      .filter((x) => x.alert !== undefined);
-    assert.ok(alerts.some((a) => a.alert === "TritonMeanLatencyHigh"));
-    assert.ok(alerts.every((a) => a.labels?.env === "dev"));
+      .map((x) => x.alert)
+      .sort();
+    assert.deepEqual(alerts, [
+      "TritonHighErrorRate",
+      "TritonMeanLatencyHigh",
+      "TritonModelNotServing",
+      "TritonP95LatencyHigh",
+      "TritonQueueLatencyHigh",
+      "TritonServerDown",
+    ]);
     const cm = object(one(run.resources, TYPES.cm, "dashboards-config-map"));
     assert.equal(cm.metadata.name, "triton-dev-dashboard");
     assert.equal(cm.metadata.labels.grafana_dashboard, "triton-dev");
     assert.deepEqual(Object.keys(cm.data), ["triton-dev.json"]);
-    assert.equal(typeof JSON.parse(cm.data["triton-dev.json"]).uid, "string");
+    assert.deepEqual(JSON.parse(cm.data["triton-dev.json"]), buildDashboard(input));
   });
 
   test("stack outputs", () => {

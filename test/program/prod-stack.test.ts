@@ -3,7 +3,14 @@
 // digest-pinned image, the cluster-wide monitoring parts, the pager.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { readStackConfig } from "../../src/config/stack-file";
+import {
+  buildDashboard,
+  buildRuleGroups,
+  observabilityInputFromConfig,
+} from "../../src/observability";
 import { object, one, resourceSet } from "./harness/inspect";
+import { PROJECT_DIR } from "./harness/run-stack";
 import { platformResourcesWith, testPlatformInvariants } from "./harness/platform-checks";
 import { runStackWithSeededMlflow, stackFileValuesWithMlflow } from "./harness/seeded-stack";
 import { testSecrets } from "./harness/test-secrets";
@@ -168,6 +175,16 @@ describe("stack prod", () => {
       "slack-webhook-url": secrets.slackWebhookUrl,
       "pager-routing-key": secrets.pagerRoutingKey,
     });
+  });
+
+  test("alert rules and dashboard hold the builders' output for prod's config", () => {
+    const input = observabilityInputFromConfig(readStackConfig(PROJECT_DIR, "prod"));
+    const rule = object(one(run.resources, TYPES.rule, "alerts-prometheus-rule"));
+    assert.equal(rule.metadata.labels.release, "monitoring-prod");
+    assert.deepEqual(rule.spec.groups, buildRuleGroups(input));
+    const cm = object(one(run.resources, TYPES.cm, "dashboards-config-map"));
+    assert.deepEqual(Object.keys(cm.data), ["triton-prod.json"]);
+    assert.deepEqual(JSON.parse(cm.data["triton-prod.json"]), buildDashboard(input));
   });
 
   test("stack outputs", () => {
