@@ -16,7 +16,11 @@ import { testSecrets } from "../program/harness/test-secrets";
 import { readStackConfig } from "../../src/config/stack-file";
 import { resolveModelVersion } from "../../src/provider/resolve-model-version";
 import { MODEL_DEPLOYMENT_TYPE } from "./capture-provider";
+import { runProgramWithState } from "./run-program";
 import { startSeededMlflow, type SeededMlflow } from "./seeded-mlflow";
+
+/** What the provider would compute at `up`; the mock returns it with the echoed inputs. */
+const COMPUTED = { sha256: "5".repeat(64), committedAt: "2026-11-22T01:02:03Z" };
 
 let mlflow: SeededMlflow;
 let devRun: ProgramResult;
@@ -33,7 +37,13 @@ before(async () => {
       secrets: testSecrets(stack),
       preview,
     });
-  [devRun, prodRun, devPreview] = await Promise.all([run("dev"), run("prod"), run("dev", true)]);
+  const devWithState = runProgramWithState({
+    stack: "dev",
+    values: withMlflow("dev", mlflow.url),
+    secrets: testSecrets("dev"),
+    computedState: { [MODEL_DEPLOYMENT_TYPE]: COMPUTED },
+  });
+  [devRun, prodRun, devPreview] = await Promise.all([devWithState, run("prod"), run("dev", true)]);
 });
 after(async () => {
   await mlflow.close();
@@ -105,10 +115,10 @@ void describe("model deployments in the program", () => {
       ],
     );
     if (!run.ok) return;
-    // Under mocks the resource's state is its inputs: version and run id resolve, the rest is
-    // what the provider computes at `up`.
+    // Version and run id come from the resource's inputs; sha256 and committedAt from what the
+    // provider computes at `up` (fixed by the mock).
     assert.deepEqual(run.outputs.models, {
-      "iris-classifier": { version: "2", runId: mlflow.versions[1]!.runId },
+      "iris-classifier": { version: "2", runId: mlflow.versions[1]!.runId, ...COMPUTED },
     });
   });
 

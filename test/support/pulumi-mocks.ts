@@ -69,8 +69,15 @@ type MonitorLike = {
 };
 
 /**
+ * State a provider computes, by resource type: the mock adds it to the echoed inputs of every
+ * resource of that type, so outputs that only a real create would fill in resolve to known values.
+ */
+export type ComputedState = Record<string, Record<string, unknown>>;
+
+/**
  * Installs recording mocks. Must run before the program module is imported. `state` is what the
- * mock returns as outputs: the inputs, plus an id (so names/metadata resolve like a real create).
+ * mock returns as outputs: the inputs (plus `computedState` for the type), and an id (so
+ * names/metadata resolve like a real create).
  */
 export function installRecordingMocks(opts: {
   project: string;
@@ -78,6 +85,7 @@ export function installRecordingMocks(opts: {
   preview?: boolean;
   config?: Record<string, string>;
   secretKeys?: string[];
+  computedState?: ComputedState;
 }): RecordedResource[] {
   const inputsByKey = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
   const recorded: RecordedResource[] = [];
@@ -88,7 +96,11 @@ export function installRecordingMocks(opts: {
           inputs: args.inputs as Record<string, unknown>,
           custom: args.custom ?? false,
         });
-        return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
+        const state = {
+          ...(args.inputs as Record<string, unknown>),
+          ...opts.computedState?.[args.type],
+        };
+        return { id: `${args.name}-id`, state };
       },
       call(args) {
         return args.inputs as Record<string, unknown>;
@@ -135,6 +147,7 @@ export async function runProgram(opts: {
   config: Record<string, string>;
   secretKeys: string[];
   preview?: boolean;
+  computedState?: ComputedState;
 }): Promise<ProgramRun> {
   const resources = installRecordingMocks(opts);
   const outputs = await pulumi.runtime.runInPulumiStack(async () => {
