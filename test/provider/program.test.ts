@@ -2,6 +2,8 @@
 // server: the alias is resolved while the program runs (= at preview), the resolved version and
 // run id become ModelDeployment inputs, exactly; the resource waits for the Triton server; a
 // pinned version works the same way; an unreachable MLflow fails the preview with a clear error.
+// Promotion by stack config (another alias, or a pinned version) is what the provider's diff calls
+// an in-place update of exactly the properties that moved.
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
@@ -14,7 +16,9 @@ import {
 } from "../program/harness/run-stack";
 import { testSecrets } from "../program/harness/test-secrets";
 import { readStackConfig } from "../../src/config/stack-file";
+import { diffDeployment } from "../../src/provider/check-and-diff";
 import { resolveModelVersion } from "../../src/provider/resolve-model-version";
+import { STATE_VERSION } from "../../src/provider/state";
 import { MODEL_DEPLOYMENT_TYPE } from "./capture-provider";
 import { runProgramWithState } from "./run-program";
 import { startSeededMlflow, type SeededMlflow } from "./seeded-mlflow";
@@ -26,6 +30,9 @@ let mlflow: SeededMlflow;
 let devRun: ProgramResult;
 let prodRun: ProgramResult;
 let devPreview: ProgramResult;
+/** The dev stack promoted to prod's alias, and with a pinned version instead of an alias. */
+let devChampion: ProgramResult;
+let devPinned1: ProgramResult;
 
 before(async () => {
   mlflow = await startSeededMlflow();
@@ -43,7 +50,20 @@ before(async () => {
     secrets: testSecrets("dev"),
     computedState: { [MODEL_DEPLOYMENT_TYPE]: COMPUTED },
   });
-  [devRun, prodRun, devPreview] = await Promise.all([devWithState, run("prod"), run("dev", true)]);
+  const devWith = (model: Record<string, unknown>) => {
+    const values = withMlflow("dev", mlflow.url);
+    const [first] = values.models as Record<string, unknown>[];
+    const { alias: _alias, ...rest } = first!;
+    values.models = [{ ...rest, ...model }];
+    return runStack({ stack: "dev", values, secrets: testSecrets("dev") });
+  };
+  [devRun, prodRun, devPreview, devChampion, devPinned1] = await Promise.all([
+    devWithState,
+    run("prod"),
+    run("dev", true),
+    devWith({ alias: "champion" }),
+    devWith({ version: "1" }),
+  ]);
 });
 after(async () => {
   await mlflow.close();
@@ -164,6 +184,58 @@ void describe("model deployments in the program", () => {
         assert.equal(dev.includes(value), false, `${stack} ${key} in __provider`);
       }
     }
+  });
+});
+
+void describe("promotion by stack config: the provider's diff between two program runs", () => {
+  /** The state after `up` of a run: its inputs plus what the provider recorded. */
+  const stateAfterUp = (run: ProgramResult) => {
+    const inputs = deploymentOf(run).inputs;
+    return {
+      ...inputs,
+      stateVersion: STATE_VERSION,
+      ...COMPUTED,
+      previousVersion: "",
+      servedVersion: inputs.version,
+      tritonConfigDigest: "b".repeat(64),
+      drift: [],
+    };
+  };
+  const diff = (before: ProgramResult, after: ProgramResult) =>
+    diffDeployment(stateAfterUp(before), deploymentOf(after).inputs);
+
+  void test("alias A → champion: an in-place update of alias, version and run", () => {
+    assert.equal(deploymentOf(devChampion).inputs.version, "1");
+    assert.equal(deploymentOf(devChampion).inputs.runId, mlflow.versions[0]!.runId);
+    assert.deepEqual(diff(devRun, devChampion), {
+      changes: true,
+      replaces: [],
+      changed: ["alias", "version", "runId"],
+    });
+  });
+
+  void test("alias A → pinned version 1: an in-place update; the alias is gone", () => {
+    const pinned = deploymentOf(devPinned1).inputs;
+    assert.equal("alias" in pinned, false);
+    assert.equal(pinned.version, "1");
+    assert.equal(pinned.runId, mlflow.versions[0]!.runId);
+    assert.deepEqual(diff(devRun, devPinned1), {
+      changes: true,
+      replaces: [],
+      changed: ["alias", "version", "runId"],
+    });
+  });
+
+  void test("pinned version 1 → alias champion (also version 1): only the alias changes", () => {
+    assert.deepEqual(diff(devPinned1, devChampion), {
+      changes: true,
+      replaces: [],
+      changed: ["alias"],
+    });
+  });
+
+  void test("the same config again (previewed): no change", () => {
+    assert.deepEqual(diff(devRun, devPreview), { changes: false, replaces: [], changed: [] });
   });
 });
 
