@@ -20,7 +20,6 @@ import { diffDeployment } from "../../src/provider/check-and-diff";
 import { resolveModelVersion } from "../../src/provider/resolve-model-version";
 import { STATE_VERSION } from "../../src/provider/state";
 import { MODEL_DEPLOYMENT_TYPE } from "./capture-provider";
-import { runProgramWithState } from "./run-program";
 import { startSeededMlflow, type SeededMlflow } from "./seeded-mlflow";
 
 /** What the provider would compute at `up`; the mock returns it with the echoed inputs. */
@@ -44,7 +43,7 @@ before(async () => {
       secrets: testSecrets(stack),
       preview,
     });
-  const devWithState = runProgramWithState({
+  const devWithState = runStack({
     stack: "dev",
     values: withMlflow("dev", mlflow.url),
     secrets: testSecrets("dev"),

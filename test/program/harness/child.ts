@@ -3,13 +3,14 @@
 // because the Pulumi runtime's state is process-global.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { runProgram } from "../../support/pulumi-mocks";
+import { runProgram, type ComputedState } from "../../support/pulumi-mocks";
 
 interface Request {
   stack: string;
   config: Record<string, string>;
   secretKeys: string[];
   preview?: boolean;
+  computedState?: ComputedState;
 }
 
 async function main(): Promise<void> {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
       config: req.config,
       secretKeys: req.secretKeys,
       preview: req.preview ?? false,
+      ...(req.computedState !== undefined ? { computedState: req.computedState } : {}),
     });
     writeFileSync(outPath, JSON.stringify({ ok: true, ...run }));
   } catch (e) {

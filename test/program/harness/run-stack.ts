@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readStackFile } from "../../../src/config/stack-file";
-import type { ProgramRun } from "../../support/pulumi-mocks";
+import type { ComputedState, ProgramRun } from "../../support/pulumi-mocks";
 
 export const PROJECT_DIR = resolve(__dirname, "../../..");
 export const PROJECT = "triton-serving";
@@ -41,6 +41,8 @@ export async function runStack(args: {
    * as Pulumi's language host registers it (type-checked, the project's tsconfig). Default `tsx`.
    */
   loader?: "tsx" | "pulumi-ts-node";
+  /** State the mocks add per resource type, as a provider would compute it at `up`. */
+  computedState?: ComputedState;
 }): Promise<ProgramResult> {
   const dir = mkdtempSync(join(tmpdir(), "program-run-"));
   try {
@@ -51,6 +53,7 @@ export async function runStack(args: {
       JSON.stringify({
         stack: args.stack,
         preview: args.preview ?? false,
+        ...(args.computedState !== undefined ? { computedState: args.computedState } : {}),
         ...toPulumiConfig(args.values, args.secrets),
       }),
     );
