@@ -4,6 +4,7 @@ import { ConfigError } from "../config/errors";
 import type { ModelConfig, StackConfig } from "../config/schema";
 import { readStackConfig } from "../config/stack-file";
 import {
+  assertRepositoryRoot,
   createProgressFormatter,
   DeploymentError,
   deployModel,
@@ -45,6 +46,8 @@ export async function runModelCli(argv: readonly string[], io: CliIo): Promise<n
     config = readStackConfig(args.projectDir ?? io.cwd, args.stack);
     env = deployEnvironmentFor(config, io.env);
     models = selectModels(config, args);
+    // An unmounted NFS export is a setup error (exit 2), not "never deployed".
+    await assertRepositoryRoot(env.repositoryRoot);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`error: ${error.message}\n\n${MODEL_USAGE}\n`);

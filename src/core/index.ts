@@ -154,8 +154,10 @@ export {
   type ProgressSink,
 } from "./progress";
 export {
+  assertRepositoryRoot,
   isStagingModelName,
   modelPaths,
+  RepositoryRootError,
   stagingModelName,
   STAGING_SUFFIX,
   type AttemptOutcome,

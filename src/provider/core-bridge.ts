@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import {
+  assertRepositoryRoot,
   createProgressFormatter,
   deployModel,
   mlflowClientOptionsFromEnv,
@@ -139,7 +140,7 @@ export async function modelStatus(
   secrets: ProviderSecrets | undefined,
   inputs: ModelDeploymentInputs,
 ): Promise<ModelStatusView> {
-  await requireDirectory(inputs.repositoryRoot);
+  await assertRepositoryRoot(inputs.repositoryRoot);
   const env = environmentFor(secrets, inputs, process.env, "triton-only");
   const status = await readModelStatus(env, inputs.modelName);
   return {
@@ -154,7 +155,7 @@ export async function unloadFromTriton(
   secrets: ProviderSecrets | undefined,
   inputs: ModelDeploymentInputs,
 ): Promise<void> {
-  await requireDirectory(inputs.repositoryRoot);
+  await assertRepositoryRoot(inputs.repositoryRoot);
   await unloadModel(environmentFor(secrets, inputs, process.env, "triton-only"), inputs.modelName);
 }
 
@@ -194,16 +195,6 @@ function mlflowOptions(
         ? { auth: { kind: "bearer" as const, token } }
         : {}),
   };
-}
-
-async function requireDirectory(path: string): Promise<void> {
-  const stat = await fs.stat(path).catch(() => undefined);
-  if (stat?.isDirectory() !== true) {
-    throw new Error(
-      `model repository root ${path} is not a directory on this machine; expected the NFS export ` +
-        `mounted there (stack config storage.localMountPath)`,
-    );
-  }
 }
 
 async function fileDigest(path: string): Promise<string | undefined> {

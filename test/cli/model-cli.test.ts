@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -119,6 +120,20 @@ void describe("npm run model", () => {
       project,
     );
     assert.equal(badRoot.code, 2);
+    // An unmounted export: a setup error, not "never deployed", and nothing is created.
+    const unmounted = join(bench.root, "not-mounted");
+    const noMount = await run(
+      ["status", "--stack", "cli"],
+      { ...env, TRITON_SERVING_REPOSITORY_ROOT: unmounted },
+      project,
+    );
+    assert.equal(noMount.code, 2);
+    assert.equal(
+      noMount.stderr,
+      `error: model repository root ${unmounted} is not a directory on this machine; expected the NFS export mounted there (stack config storage.localMountPath)\n`,
+    );
+    assert.equal(noMount.stdout, "");
+    assert.equal(existsSync(unmounted), false);
     assert.match(
       badRoot.stderr,
       /^error: TRITON_SERVING_REPOSITORY_ROOT "models" is not an absolute path; expected the model repository mount, e\.g\. \/mnt\/models\n/,

@@ -48,3 +48,4 @@ export {
 } from "./materialize";
 export type { FetchInto, ManifestFile, MaterializeResult, VersionManifest } from "./materialize";
 export { quarantineCandidate } from "./quarantine";
+export { assertRepositoryRoot, RepositoryRootError } from "./root";

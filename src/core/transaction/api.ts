@@ -9,6 +9,7 @@ import type { ResolvedModelVersion, VersionSelector } from "../mlflow";
 import {
   acquireLock,
   appendHistory,
+  assertRepositoryRoot,
   compactUtc,
   modelPaths,
   readCurrentPointer,
@@ -89,6 +90,7 @@ export async function deployModel(
   request: DeployRequest,
   options: CallOptions = {},
 ): Promise<DeploymentResult> {
+  await assertRepositoryRoot(env.repositoryRoot);
   const { endpoints, closeAll } = openEndpoints(env);
   const mlflow = openMlflow(env);
   try {
@@ -198,6 +200,7 @@ export async function readModelStatus(
   model: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<ModelStatus> {
+  await assertRepositoryRoot(env.repositoryRoot);
   const paths = modelPaths(env.repositoryRoot, model);
   const committed = await readCurrentPointer(paths.current);
   const { endpoints, closeAll } = openEndpoints(env);
@@ -231,6 +234,7 @@ export async function verifyModel(
   smoke: SmokeRequest | undefined,
   options: CallOptions = {},
 ): Promise<SmokeReport[]> {
+  await assertRepositoryRoot(env.repositoryRoot);
   const paths = modelPaths(env.repositoryRoot, model);
   const committed = await readCurrentPointer(paths.current);
   if (committed === undefined) {
@@ -279,6 +283,7 @@ export async function readHistory(
   model: string,
   options: { limit?: number } = {},
 ): Promise<HistoryEntry[]> {
+  await assertRepositoryRoot(env.repositoryRoot);
   const all = await readHistoryFile(modelPaths(env.repositoryRoot, model).history);
   return options.limit === undefined ? all : all.slice(Math.max(0, all.length - options.limit));
 }
@@ -302,6 +307,7 @@ export async function unloadModel(
   model: string,
   options: CallOptions = {},
 ): Promise<UnloadResult> {
+  await assertRepositoryRoot(env.repositoryRoot);
   const paths = modelPaths(env.repositoryRoot, model);
   const now = options.clock ?? (() => new Date());
   const t = transactionTimeouts(env.timeouts);
