@@ -1,5 +1,6 @@
 // Command-line parsing of `npm run model -- <command> --stack <s> …`. Usage problems are
 // UsageErrors (exit code 2) whose message names the argument, the value and what is expected.
+import { SECRET_KEYS } from "../config/schema";
 
 export const MODEL_COMMANDS = ["deploy", "status", "verify", "history"] as const;
 export type ModelCommand = (typeof MODEL_COMMANDS)[number];
@@ -35,9 +36,9 @@ exit codes: 0 committed or nothing to do, 1 failed and rolled back (the prior ve
             2 usage or config error, 3 failed and the rollback failed too (a human is needed)
 
 environment overrides: TRITON_SERVING_TRITON_URLS (comma-separated), TRITON_SERVING_REPOSITORY_ROOT,
-MLFLOW_TRACKING_URI, TRITON_SERVING_API_KEY (restricted-API key; TRITON_API_KEY also read),
-MLFLOW_TRACKING_* (credentials, TLS), TRITON_SERVING_READY_TIMEOUT_MS, TRITON_SERVING_LOCK_WAIT_MS
-(wait this long for another deployment's lock instead of failing at once)`;
+MLFLOW_TRACKING_URI, ${SECRET_KEYS.tritonApiKey.env} (restricted-API key), MLFLOW_TRACKING_* (credentials, TLS),
+TRITON_SERVING_READY_TIMEOUT_MS, TRITON_SERVING_LOCK_WAIT_MS (wait this long for another
+deployment's lock instead of failing at once)`;
 
 const VALUE_FLAGS = ["--stack", "--model", "--alias", "--version", "--project-dir", "--limit"];
 

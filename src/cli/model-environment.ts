@@ -1,18 +1,17 @@
 // From a stack's config plus environment overrides to the core's DeployEnvironment. Secrets come
-// only from the environment (the stack file holds them encrypted), and never appear in output.
-import type { StackConfig } from "../config/schema";
+// only from the environment (the stack file holds them encrypted), under the names the stack
+// schema gives them (SECRET_KEYS[k].env, the same ones the provider reads), and never appear in
+// output.
+import { SECRET_KEYS, type StackConfig } from "../config/schema";
 import { mlflowClientOptionsFromEnv, type DeployEnvironment } from "../core";
 import { UsageError } from "./model-args";
 
 type Env = Record<string, string | undefined>;
 
-/** The variables the CLI reads (documented in the usage text). */
+/** The overrides the CLI reads (documented in the usage text); secrets are SECRET_KEYS'. */
 export const ENV = {
   tritonUrls: "TRITON_SERVING_TRITON_URLS",
   repositoryRoot: "TRITON_SERVING_REPOSITORY_ROOT",
-  apiKey: "TRITON_SERVING_API_KEY",
-  /** The stack schema's name for the same secret (SECRET_KEYS.tritonApiKey.env). */
-  apiKeyFallback: "TRITON_API_KEY",
   trackingUri: "MLFLOW_TRACKING_URI",
   readyTimeoutMs: "TRITON_SERVING_READY_TIMEOUT_MS",
   lockWaitMs: "TRITON_SERVING_LOCK_WAIT_MS",
@@ -38,7 +37,7 @@ export function deployEnvironmentFor(config: StackConfig, env: Env): DeployEnvir
       `${ENV.repositoryRoot} ${JSON.stringify(root)} is not an absolute path; expected the model repository mount, e.g. /mnt/models`,
     );
   }
-  const apiKey = env[ENV.apiKey] ?? env[ENV.apiKeyFallback];
+  const apiKey = env[SECRET_KEYS.tritonApiKey.env];
   let mlflow;
   try {
     mlflow = mlflowClientOptionsFromEnv(
@@ -49,7 +48,7 @@ export function deployEnvironmentFor(config: StackConfig, env: Env): DeployEnvir
     throw new UsageError((error as Error).message);
   }
   if (mlflow.auth === undefined && config.mlflow.username !== undefined) {
-    const password = env.MLFLOW_TRACKING_PASSWORD;
+    const password = env[SECRET_KEYS.mlflowTrackingPassword.env];
     if (password !== undefined) {
       mlflow = {
         ...mlflow,

@@ -67,7 +67,7 @@ void describe("npm run model", () => {
       TRITON_SERVING_TRITON_URLS: bench.tritons.map((t) => t.httpUrl).join(","),
       TRITON_SERVING_REPOSITORY_ROOT: bench.root,
       MLFLOW_TRACKING_URI: bench.mlflow.url,
-      TRITON_SERVING_API_KEY: API_KEY,
+      TRITON_API_KEY: API_KEY,
       TRITON_SERVING_READY_TIMEOUT_MS: "3000",
     };
   });
