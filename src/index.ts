@@ -2,8 +2,7 @@
 // platform components, export what operators and the deployment need. Everything that differs
 // between environments comes from Pulumi.<stack>.yaml.
 import type * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig, type StackSecrets } from "./config/load";
-import type { StackConfig } from "./config/schema";
+import { loadStackConfig } from "./config/load";
 import { AlertRules } from "./components/alert-rules";
 import { Dashboards } from "./components/dashboards";
 import { ModelStorage } from "./components/model-storage";
@@ -104,25 +103,14 @@ const triton = new TritonServer("triton", {
   serviceMonitorDependsOn: [monitoring],
 });
 
-// ---- Model deployments (issue 6) ----------------------------------------------------------------
-// One ModelDeployment per entry of `config.models`, each with `dependsOn: [platform.triton]` (the
-// Deployment is ready once every committed model serves, and a never-deployed model does not
-// block it). Everything a deployment needs is in `platform`; secrets stay secret Outputs.
-
-/** What the model deployments get from the platform. */
-export interface ModelDeploymentContext {
-  readonly config: StackConfig;
-  readonly secrets: StackSecrets;
-  readonly triton: TritonServer;
-  readonly storage: ModelStorage;
-}
-
-const platform: ModelDeploymentContext = { config, secrets, triton, storage };
-// Each model's alias is resolved against MLflow right here, while previewing, so the preview shows
+// ---- model deployments --------------------------------------------------------------------------
+// One ModelDeployment per entry of `config.models`, each after the Triton Deployment (it is ready
+// once every committed model serves, and a never-deployed model does not block it). Each model's
+// alias is resolved against MLflow right here, while previewing, so the preview shows
 // `version: "12" => "13"` and `up` deploys exactly that version (src/provider/deploy-models.ts).
-const modelDeployments = deployModels(platform.config, {
-  resolve: mlflowResolver(platform.config, platform.secrets),
-  dependsOn: [platform.triton],
+const modelDeployments = deployModels(config, {
+  resolve: mlflowResolver(config, secrets),
+  dependsOn: [triton],
 });
 
 /** Per model: the committed version, its MLflow run, the sha256 of model.onnx, when committed. */
