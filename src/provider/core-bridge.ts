@@ -1,10 +1,7 @@
 // Maps ModelDeployment inputs + provider secrets onto the deployment core's public API
 // (src/core/index.ts) and its results back onto what the provider records. No deployment logic:
 // deploy, status and unload are the core's.
-import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
 import {
-  assertRepositoryRoot,
   createProgressFormatter,
   deployModel,
   mlflowClientOptionsFromEnv,
@@ -16,6 +13,7 @@ import {
   type DeployRequest,
   type MlflowClientOptions,
 } from "../core";
+import { sha256File } from "../core/repository";
 import type { ProviderSecrets } from "./secrets";
 import type { ModelDeploymentInputs } from "./state";
 
@@ -140,12 +138,15 @@ export async function modelStatus(
   secrets: ProviderSecrets | undefined,
   inputs: ModelDeploymentInputs,
 ): Promise<ModelStatusView> {
-  await assertRepositoryRoot(inputs.repositoryRoot);
+  // readModelStatus refuses a missing repository root (assertRepositoryRoot) before anything else.
   const env = environmentFor(secrets, inputs, process.env, "triton-only");
   const status = await readModelStatus(env, inputs.modelName);
   return {
     committed: status.committed === undefined ? undefined : committedView(status.committed),
-    configDigest: await fileDigest(modelPaths(inputs.repositoryRoot, inputs.modelName).config),
+    // No config.pbtxt (never deployed, or removed by hand): no digest to compare.
+    configDigest: await sha256File(
+      modelPaths(inputs.repositoryRoot, inputs.modelName).config,
+    ).catch(() => undefined),
     served: status.served,
   };
 }
@@ -155,7 +156,7 @@ export async function unloadFromTriton(
   secrets: ProviderSecrets | undefined,
   inputs: ModelDeploymentInputs,
 ): Promise<void> {
-  await assertRepositoryRoot(inputs.repositoryRoot);
+  // unloadModel refuses a missing repository root (assertRepositoryRoot) before taking the lock.
   await unloadModel(environmentFor(secrets, inputs, process.env, "triton-only"), inputs.modelName);
 }
 
@@ -195,14 +196,4 @@ function mlflowOptions(
         ? { auth: { kind: "bearer" as const, token } }
         : {}),
   };
-}
-
-async function fileDigest(path: string): Promise<string | undefined> {
-  try {
-    return createHash("sha256")
-      .update(await fs.readFile(path))
-      .digest("hex");
-  } catch {
-    return undefined;
-  }
 }
