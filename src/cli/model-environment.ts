@@ -38,23 +38,18 @@ export function deployEnvironmentFor(config: StackConfig, env: Env): DeployEnvir
     );
   }
   const apiKey = env[SECRET_KEYS.tritonApiKey.env];
+  // The stack's `mlflow.username` stands in for MLFLOW_TRACKING_USERNAME when only the password
+  // is in the environment; the core then builds Basic auth (and refuses a password without a user).
+  const password = env[SECRET_KEYS.mlflowTrackingPassword.env];
+  const username = env.MLFLOW_TRACKING_USERNAME || (password ? config.mlflow.username : undefined);
   let mlflow;
   try {
     mlflow = mlflowClientOptionsFromEnv(
-      { ...env },
+      { ...env, MLFLOW_TRACKING_USERNAME: username },
       env[ENV.trackingUri]?.trim() || config.mlflow.trackingUri,
     );
   } catch (error) {
     throw new UsageError((error as Error).message);
-  }
-  if (mlflow.auth === undefined && config.mlflow.username !== undefined) {
-    const password = env[SECRET_KEYS.mlflowTrackingPassword.env];
-    if (password !== undefined) {
-      mlflow = {
-        ...mlflow,
-        auth: { kind: "basic" as const, username: config.mlflow.username, password },
-      };
-    }
   }
   mlflow = { ...mlflow, timeoutMs: mlflow.timeoutMs ?? config.mlflow.requestTimeoutMs };
   return {

@@ -20,3 +20,28 @@ void test("the restricted-API key comes from TRITON_API_KEY only", () => {
   assert.equal("restrictedApi" in oldName, false);
   assert.equal("restrictedApi" in deployEnvironmentFor(config, { TRITON_API_KEY: "" }), false);
 });
+
+void test("the MLflow password comes from MLFLOW_TRACKING_PASSWORD with the stack's username", () => {
+  assert.equal(SECRET_KEYS.mlflowTrackingPassword.env, "MLFLOW_TRACKING_PASSWORD");
+  const withUser = { ...config, mlflow: { ...config.mlflow, username: "deployer" } };
+  assert.deepEqual(deployEnvironmentFor(withUser, { MLFLOW_TRACKING_PASSWORD: "pw" }).mlflow.auth, {
+    kind: "basic",
+    username: "deployer",
+    password: "pw",
+  });
+  assert.equal(deployEnvironmentFor(withUser, {}).mlflow.auth, undefined);
+  // MLFLOW_TRACKING_USERNAME, when set, wins over the stack's username (as in MLflow's client).
+  assert.deepEqual(
+    deployEnvironmentFor(withUser, {
+      MLFLOW_TRACKING_USERNAME: "ops",
+      MLFLOW_TRACKING_PASSWORD: "pw",
+    }).mlflow.auth,
+    { kind: "basic", username: "ops", password: "pw" },
+  );
+  // Without any username the password is a usage error, not silently dropped.
+  assert.throws(() => deployEnvironmentFor(config, { MLFLOW_TRACKING_PASSWORD: "pw" }), {
+    name: "UsageError",
+    message:
+      "MLFLOW_TRACKING_PASSWORD is set but MLFLOW_TRACKING_USERNAME is not; Basic auth needs both",
+  });
+});
