@@ -134,9 +134,9 @@ void describe("npm run model", () => {
     );
     assert.equal(noMount.stdout, "");
     assert.equal(existsSync(unmounted), false);
-    assert.match(
+    assert.equal(
       badRoot.stderr,
-      /^error: TRITON_SERVING_REPOSITORY_ROOT "models" is not an absolute path; expected the model repository mount, e\.g\. \/mnt\/models\n/,
+      `error: TRITON_SERVING_REPOSITORY_ROOT "models" is not an absolute path; expected the model repository mount, e.g. /mnt/models\n\n${MODEL_USAGE}\n`,
     );
   });
 
@@ -183,11 +183,9 @@ void describe("npm run model", () => {
       { endpoint: bench.tritons[0]!.httpUrl, readyVersions: [version] },
     ]);
     const human = await run(["status", "--stack", "cli"], env, project);
-    assert.match(
+    assert.equal(
       human.stdout,
-      new RegExp(
-        `^iris: committed version ${version} \\(alias champion\\) at \\S+\\n  ${bench.tritons[0]!.httpUrl.replace(/[.]/g, "\\.")}: serving version ${version}\\n$`,
-      ),
+      `iris: committed version ${version} (alias champion) at ${parsed.models[0].committed.updatedAtUtc}\n  ${bench.tritons[0]!.httpUrl}: serving version ${version}\n`,
     );
     const verify = await run(["verify", "--stack", "cli"], env, project);
     assert.equal(verify.code, 0, verify.stderr);
@@ -199,7 +197,10 @@ void describe("npm run model", () => {
     );
     const history = await run(["history", "--stack", "cli", "--limit", "1"], env, project);
     assert.equal(history.code, 0);
-    assert.match(history.stdout, new RegExp(`^\\S+ iris committed - -> ${version}\\n$`));
+    const [last] = JSON.parse(
+      (await run(["history", "--stack", "cli", "--limit", "1", "--json"], env, project)).stdout,
+    ).models[0].entries;
+    assert.equal(history.stdout, `${last.at_utc} iris committed - -> ${version}\n`);
   });
 
   void test("verify exits 1 when the served version fails its smoke check; status shows drift", async () => {
@@ -255,12 +256,15 @@ void describe("npm run model", () => {
   });
 
   void test("an alias that does not resolve exits 1 and changes nothing", async () => {
+    const committed = readyVersions(bench.tritons[0]!)[0]!;
     const r = await run(["deploy", "--stack", "cli", "--alias", "nosuchalias"], env, project);
     assert.equal(r.code, 1);
-    assert.match(
+    assert.equal(
       r.stderr,
-      /^iris: cannot resolve alias nosuchalias of registered model 'iris-classifier': .+ — nothing was changed\n$/,
+      `iris: cannot resolve alias nosuchalias of registered model 'iris-classifier': registered model "iris-classifier" has no alias "nosuchalias"; its aliases are champion→${committed} (MLflow: INVALID_PARAMETER_VALUE: Registered model alias nosuchalias not found.) — nothing was changed\n`,
     );
+    assert.equal(r.stdout, "");
+    assert.deepEqual(readyVersions(bench.tritons[0]!), [committed]);
   });
 
   void test("a rollback that fails too exits 3", async () => {
@@ -273,10 +277,13 @@ void describe("npm run model", () => {
     try {
       const r = await run(["deploy", "--stack", "cli", "--version", v.version], env, project);
       assert.equal(r.code, 3, r.stderr);
-      assert.match(
-        r.stderr,
-        /failed at step 'promote': .* — rollback FAILED \(.*disk full.*\); committed version \d+; serving http:\/\/127\.0\.0\.1:\d+: version \d+\n$/,
+      const load = (version: number | string) =>
+        `Triton load of model "iris" failed: HTTP 400: load failed for model 'iris': version ${version} is at UNAVAILABLE state: Internal: disk full; (POST ${triton.httpUrl}/v2/repository/models/iris/load)`;
+      assert.equal(
+        r.stderr.split("\n").at(-2),
+        `iris: deploy of model 'iris' version ${v.version} failed at step 'promote': ${load(v.version)} — rollback FAILED (${load(committed)}); committed version ${committed}; serving ${triton.httpUrl}: version ${committed}`,
       );
+      assert.equal(r.stderr.endsWith("\n"), true);
     } finally {
       triton.resetControls();
     }
@@ -292,6 +299,6 @@ void describe("npm run model", () => {
       },
     );
     assert.equal(r.status, 2);
-    assert.ok(r.stderr.startsWith("error: --stack is required (e.g. --stack dev)\n"));
+    assert.equal(r.stderr, `error: --stack is required (e.g. --stack dev)\n\n${MODEL_USAGE}\n`);
   });
 });
