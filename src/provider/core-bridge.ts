@@ -128,9 +128,20 @@ export async function deployWithCore(
     sha256: committed.sha256 ?? result.sha256 ?? "",
     committedAt: committed.committedAt ?? "",
     previousVersion: committed.previousVersion ?? "",
-    servedVersion: [...new Set(status.served.map((s) => s.readyVersions.join(",")))].join(" | "),
+    servedVersion: servedVersionOf(status.served),
     tritonConfigDigest: status.configDigest ?? "",
   };
+}
+
+/**
+ * What Triton serves over all endpoints, for the `servedVersion` output: "13" when all agree,
+ * "13 | 12" when they differ, "" when nothing is served, "?" for an endpoint that did not answer.
+ */
+export function servedVersionOf(served: ModelStatusView["served"]): string {
+  const distinct = new Set(
+    served.map((s) => (s.error !== undefined ? "?" : s.readyVersions.join(","))),
+  );
+  return [...distinct].join(" | ");
 }
 
 /** current.json, config.pbtxt digest and what each endpoint serves. Read-only. */

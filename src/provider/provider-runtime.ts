@@ -4,7 +4,13 @@
 // Pulumi's calls and state onto it and back.
 import type * as pulumi from "@pulumi/pulumi";
 import { checkInputs, diffDeployment, parseInputs } from "./check-and-diff";
-import { deployWithCore, modelStatus, unloadFromTriton, type DeployOutcome } from "./core-bridge";
+import {
+  deployWithCore,
+  modelStatus,
+  servedVersionOf,
+  unloadFromTriton,
+  type DeployOutcome,
+} from "./core-bridge";
 import { redact, type ProviderSecrets } from "./secrets";
 import {
   inputsOf,
@@ -187,11 +193,4 @@ function outputsOf(inputs: ModelDeploymentInputs, outcome: DeployOutcome): Model
     tritonConfigDigest: outcome.tritonConfigDigest,
     drift: [],
   };
-}
-
-function servedVersionOf(served: { readyVersions: string[]; error?: string }[]): string {
-  const distinct = new Set(
-    served.map((s) => (s.error !== undefined ? "?" : s.readyVersions.join(","))),
-  );
-  return [...distinct].join(" | ");
 }
