@@ -1,15 +1,8 @@
 // `check` and `diff` of the ModelDeployment provider, as plain functions. Loaded at run time in the
 // dynamic-provider host (never captured into `__provider`), so the zod schema here is built in
 // the host process, not serialised.
-import { createHash } from "node:crypto";
 import { z } from "zod";
-import {
-  IDENTITY_KEYS,
-  INPUT_KEYS,
-  migrateState,
-  type ModelDeploymentInputs,
-  type ModelDeploymentOutputs,
-} from "./state";
+import { IDENTITY_KEYS, INPUT_KEYS, migrateState, type ModelDeploymentInputs } from "./state";
 
 /** The engine's wire form of an unknown value during preview (pulumi-notes §1.5). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -173,11 +166,6 @@ export function canonical(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
-/** sha256 (hex) of the canonical JSON of a value. */
-export function digestOf(value: unknown): string {
-  return createHash("sha256").update(canonical(value)).digest("hex");
-}
-
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value === "object" && value !== null) {
@@ -199,5 +187,3 @@ function valueAt(root: unknown, path: PropertyKey[]): unknown {
   }
   return current;
 }
-
-export type { ModelDeploymentOutputs };
