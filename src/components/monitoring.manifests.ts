@@ -1,7 +1,6 @@
-// Pure builders for the monitoring release: the Helm release arguments and the Alertmanager
-// webhook Secret's metadata. The chart values themselves come from src/observability.
+// Pure builder of the monitoring release's Helm arguments. The chart values themselves come from
+// src/observability.
 import type { StackConfig } from "../config/schema";
-import type { Labels } from "../lib/labels";
 
 type Monitoring = StackConfig["monitoring"];
 
@@ -28,8 +27,4 @@ export function buildReleaseArgs<N>(a: {
     cleanupOnFail: true,
     maxHistory: 10,
   };
-}
-
-export function buildWebhookSecretMetadata<N>(a: { name: string; namespace: N; labels: Labels }) {
-  return { name: a.name, namespace: a.namespace, labels: a.labels };
 }

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/schema";
 import type { Labels } from "../lib/labels";
-import { buildReleaseArgs, buildWebhookSecretMetadata } from "./monitoring.manifests";
+import { buildReleaseArgs } from "./monitoring.manifests";
 
 export interface MonitoringArgs {
   /** Namespace of the release (pass the Namespace component's output). */
@@ -31,11 +31,11 @@ export class Monitoring extends pulumi.ComponentResource {
     this.webhookSecret = new k8s.core.v1.Secret(
       `${name}-webhooks`,
       {
-        metadata: buildWebhookSecretMetadata({
+        metadata: {
           name: args.webhookSecret.name,
           namespace: args.namespace,
           labels: args.labels,
-        }),
+        },
         type: "Opaque",
         stringData: { ...args.webhookSecret.data },
       },

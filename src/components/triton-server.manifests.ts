@@ -67,7 +67,7 @@ function resourceList(r: { cpu?: string | undefined; memory?: string | undefined
   return out;
 }
 
-export function buildContainerResources(t: Pick<Triton, "resources" | "gpu">) {
+function buildContainerResources(t: Pick<Triton, "resources" | "gpu">) {
   const limits = resourceList(t.resources.limits);
   if (t.gpu.enabled) limits[t.gpu.resourceName] = String(t.gpu.count);
   return { requests: resourceList(t.resources.requests), limits };
@@ -98,7 +98,7 @@ const probeTimings = (p: Triton["probes"]["startup"]) => ({
   failureThreshold: p.failureThreshold,
 });
 
-export function buildProbes(t: Triton, models: readonly string[]) {
+function buildProbes(t: Triton, models: readonly string[]) {
   const live = { httpGet: { path: "/v2/health/live", port: "http" } };
   const r = t.probes.readiness;
   // Leave a second of the probe's budget to python3 itself, shared by the model checks.
@@ -310,8 +310,4 @@ export function buildNetworkPolicy<N>(a: TritonObjectArgs<N>) {
       ],
     },
   };
-}
-
-export function buildApiKeySecretMetadata<N>(a: { name: string; namespace: N; labels: Labels }) {
-  return { name: a.name, namespace: a.namespace, labels: a.labels };
 }

@@ -3,11 +3,8 @@
 // there are several replicas, and a NetworkPolicy.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config/schema";
-import type { Labels } from "../lib/labels";
 import { API_KEY_SECRET_KEY } from "../lib/names";
 import {
-  buildApiKeySecretMetadata,
   buildDeployment,
   buildNetworkPolicy,
   buildPodDisruptionBudget,
@@ -16,20 +13,10 @@ import {
   type TritonObjectArgs,
 } from "./triton-server.manifests";
 
-export interface TritonServerArgs {
-  /** Namespace (pass the Namespace component's output so everything waits for it). */
-  readonly namespace: pulumi.Input<string>;
-  readonly name: string;
-  readonly apiKeySecretName: string;
-  readonly triton: StackConfig["triton"];
-  readonly models: readonly string[];
-  /** Name of the model repository claim. */
-  readonly claimName: string;
-  /** The resource that creates that claim (the Deployment waits for it). */
+/** The objects' inputs (TritonObjectArgs), plus what only the component handles. */
+export interface TritonServerArgs extends TritonObjectArgs<pulumi.Input<string>> {
+  /** The resource that creates the model repository claim (the Deployment waits for it). */
   readonly claim?: pulumi.Resource;
-  readonly labels: Labels;
-  readonly selectorLabels: Labels;
-  readonly prometheus: { readonly namespace: string; readonly podLabels: Labels };
   /** Value of the restricted-API header (secret Output); only ever written to the Secret. */
   readonly apiKey: pulumi.Output<string>;
   /**
@@ -54,38 +41,24 @@ export class TritonServer extends pulumi.ComponentResource {
     super("triton-serving:platform:TritonServer", name, {}, opts);
     const child = { parent: this };
 
+    const { claim, apiKey, serviceMonitorDependsOn, ...objects } = args;
+
     this.apiKeySecret = new k8s.core.v1.Secret(
       `${name}-api-key`,
       {
-        metadata: buildApiKeySecretMetadata({
-          name: args.apiKeySecretName,
-          namespace: args.namespace,
-          labels: args.labels,
-        }),
+        metadata: { name: args.apiKeySecretName, namespace: args.namespace, labels: args.labels },
         type: "Opaque",
         // stringData from the secret Output: Pulumi keeps it encrypted in state.
-        stringData: { [API_KEY_SECRET_KEY]: args.apiKey },
+        stringData: { [API_KEY_SECRET_KEY]: apiKey },
       },
       child,
     );
-
-    const objects: TritonObjectArgs<pulumi.Input<string>> = {
-      namespace: args.namespace,
-      name: args.name,
-      triton: args.triton,
-      models: args.models,
-      claimName: args.claimName,
-      apiKeySecretName: args.apiKeySecretName,
-      labels: args.labels,
-      selectorLabels: args.selectorLabels,
-      prometheus: args.prometheus,
-    };
 
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       buildDeployment(objects),
       // The pods read the key at start and mount the claim: create both first.
-      { parent: this, dependsOn: [this.apiKeySecret, ...(args.claim ? [args.claim] : [])] },
+      { parent: this, dependsOn: [this.apiKeySecret, ...(claim ? [claim] : [])] },
     );
 
     this.service = new k8s.core.v1.Service(`${name}-service`, buildService(objects), child);
@@ -94,7 +67,7 @@ export class TritonServer extends pulumi.ComponentResource {
     this.serviceMonitor = new k8s.apiextensions.CustomResource(
       `${name}-service-monitor`,
       { apiVersion: sm.apiVersion, kind: sm.kind, metadata: sm.metadata, spec: sm.spec },
-      { parent: this, dependsOn: args.serviceMonitorDependsOn ?? [] },
+      { parent: this, dependsOn: serviceMonitorDependsOn ?? [] },
     );
 
     const pdb = buildPodDisruptionBudget(objects);
