@@ -12,3 +12,8 @@ export class ConfigError extends Error {
     super(`invalid stack config (${source}):\n${lines.map((l) => `  - ${l}`).join("\n")}`);
   }
 }
+
+/** The command that sets a missing or plain-text secret, exactly as an operator would type it. */
+export function setSecretCommand(key: string, stack: string): string {
+  return `pulumi config set --secret ${key} <value> --stack ${stack}`;
+}

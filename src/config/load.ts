@@ -2,7 +2,7 @@
 // typo or a bad value stops `pulumi preview` with a message naming the key); secret keys are read
 // only as secret Outputs and never enter the typed config object.
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "./errors";
+import { ConfigError, setSecretCommand } from "./errors";
 import { decodeConfigValue, parseStackConfig } from "./parse";
 import { SECRET_KEYS, type SecretKey, type StackConfig } from "./schema";
 
@@ -19,11 +19,6 @@ export interface StackSecrets {
 export interface LoadedStack {
   readonly config: StackConfig;
   readonly secrets: StackSecrets;
-}
-
-/** The command that sets a missing secret, exactly as an operator would type it. */
-export function setSecretCommand(key: string, stack: string): string {
-  return `pulumi config set --secret ${key} <value> --stack ${stack}`;
 }
 
 /** Reads and validates the current stack's config. Throws ConfigError listing every problem. */
@@ -60,16 +55,21 @@ export function loadStackConfig(): LoadedStack {
       lines.push(`${key}: missing secret, set it with: ${setSecretCommand(key, stack)}`);
     }
   }
-  if (config?.alerting.pager.enabled && secrets.pagerRoutingKey === undefined) {
-    lines.push(
-      `pagerRoutingKey: missing secret (alerting.pager.enabled is true), set it with: ${setSecretCommand("pagerRoutingKey", stack)}`,
-    );
-  }
-
-  if (config?.storage.prepareExport !== undefined && secrets.nfsSshPrivateKey === undefined) {
-    lines.push(
-      `nfsSshPrivateKey: missing secret (storage.prepareExport is set), set it with: ${setSecretCommand("nfsSshPrivateKey", stack)}`,
-    );
+  // Secrets only some configs need, each with the setting that needs it.
+  const neededBy: [SecretKey, boolean, string][] = [
+    ["pagerRoutingKey", config?.alerting.pager.enabled === true, "alerting.pager.enabled is true"],
+    [
+      "nfsSshPrivateKey",
+      config?.storage.prepareExport !== undefined,
+      "storage.prepareExport is set",
+    ],
+  ];
+  for (const [key, needed, setting] of neededBy) {
+    if (needed && secrets[key] === undefined) {
+      lines.push(
+        `${key}: missing secret (${setting}), set it with: ${setSecretCommand(key, stack)}`,
+      );
+    }
   }
   if (lines.length > 0 || config === undefined) throw new ConfigError(`stack ${stack}`, lines);
   return { config, secrets: secrets as StackSecrets };

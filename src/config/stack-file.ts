@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { ConfigError } from "./errors";
+import { ConfigError, setSecretCommand } from "./errors";
 import { parseStackConfig } from "./parse";
 import { SECRET_KEYS, type StackConfig } from "./schema";
 
@@ -80,7 +80,7 @@ export function readStackFile(projectDir: string, stack: string): StackFile {
       if (isSecure) secretKeys.push(key);
       else {
         lines.push(
-          `${key}: stored in plain text, expected a secret (set it with: pulumi config set --secret ${key} <value> --stack ${stack})`,
+          `${key}: stored in plain text, expected a secret (set it with: ${setSecretCommand(key, stack)})`,
         );
       }
       continue;
