@@ -198,6 +198,21 @@ function getModel(core: ServerCore, name: string, version: string | undefined): 
   }
 }
 
+/** `getModel`, or undefined after replying with its error (the handlers' common first step). */
+function modelOrReply(
+  core: ServerCore,
+  x: Exchange,
+  name: string,
+  version: string | undefined,
+): LoadedModel | undefined {
+  try {
+    return getModel(core, name, version);
+  } catch (e) {
+    x.sendError(e);
+    return undefined;
+  }
+}
+
 function handleHealth(core: ServerCore, x: Exchange, kind: "live" | "ready"): void {
   if (!guard(core, x, "health", "GET")) return;
   // triton-contract.md §1.1: 200 or 400 with an empty body; 503 "Server exiting" on shutdown.
@@ -222,12 +237,10 @@ function handleModelReady(
   version: string | undefined,
 ): void {
   if (!guard(core, x, "health", "GET")) return;
-  let model: LoadedModel;
-  try {
-    model = getModel(core, name, version);
-    if (core.state !== "READY") throw new TritonError("UNAVAILABLE", "Server not ready");
-  } catch (e) {
-    x.sendError(e);
+  const model = modelOrReply(core, x, name, version);
+  if (model === undefined) return;
+  if (core.state !== "READY") {
+    x.sendError(new TritonError("UNAVAILABLE", "Server not ready"));
     return;
   }
   if (core.lifecycle.versionState(name, model.version) !== "READY") {
@@ -245,13 +258,8 @@ function handleModelMetadata(
   version: string | undefined,
 ): void {
   if (!guard(core, x, "metadata", "GET")) return;
-  let model: LoadedModel;
-  try {
-    model = getModel(core, name, version);
-  } catch (e) {
-    x.sendError(e);
-    return;
-  }
+  const model = modelOrReply(core, x, name, version);
+  if (model === undefined) return;
   const config = model.config;
   const batching = ((config.max_batch_size as number | undefined) ?? 0) >= 1;
   const io = (list: unknown) =>
@@ -282,13 +290,8 @@ function handleModelConfig(
   version: string | undefined,
 ): void {
   if (!guard(core, x, "model-config", "GET")) return;
-  let model: LoadedModel;
-  try {
-    model = getModel(core, name, version);
-  } catch (e) {
-    x.sendError(e);
-    return;
-  }
+  const model = modelOrReply(core, x, name, version);
+  if (model === undefined) return;
   x.sendJson(configToJson(model.config));
 }
 
