@@ -1,5 +1,6 @@
 // Shared helpers for the Triton conformance suite: temporary repositories, a server that is
 // stopped after the test, and a small HTTP client that returns status, headers and body.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +87,14 @@ export function serveExplicit(
 }
 
 export const IRIS_INPUT = [5.1, 3.5, 1.4, 0.2];
+
+/** Element-wise within 1e-6 of what the reference computation gives (float32 round-off only). */
+export function assertClose(actual: ArrayLike<number>, expected: Float32Array): void {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-6, `[${i}] ${actual[i]} vs ${expected[i]}`);
+  }
+}
 
 export function irisInferBody(
   data: number[] | number[][] = IRIS_INPUT,

@@ -14,14 +14,7 @@ import {
 } from "../../support/onnx/fixtures";
 import { onnxConfig, writeModelDir } from "../../support/triton/repository-fixture";
 import { startTritonServer, type TritonHandle } from "../../support/triton/server";
-import { IRIS_INPUT, http, irisInferBody, serveExplicit, tempRepo } from "./helpers";
-
-function close(actual: ArrayLike<number>, expected: Float32Array): void {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i]! - expected[i]!) < 1e-6, `[${i}] ${actual[i]} vs ${expected[i]}`);
-  }
-}
+import { IRIS_INPUT, assertClose, http, irisInferBody, serveExplicit, tempRepo } from "./helpers";
 
 /** iris (max_batch_size 0, [1,4]→[1,3]), batch (max_batch_size 8, [-1,4]→[-1,3]) and two (x FP32 + offset INT64). */
 /** Writes iris, batch, two and ext into `root`. */
@@ -99,7 +92,7 @@ describe("§1.10 inference: responses", () => {
       { ...body.outputs[0], data: undefined },
       { name: "probabilities", datatype: "FP32", shape: [1, 3], data: undefined },
     );
-    close(body.outputs[0].data, expectedIrisOutput(IRIS_INPUT));
+    assertClose(body.outputs[0].data, expectedIrisOutput(IRIS_INPUT));
     const withId = await infer(h, "iris", { id: "req-7", ...irisInferBody([[...IRIS_INPUT]]) });
     assert.equal(withId.json().id, "req-7");
     const pinned = await http("POST", `${h.httpUrl}/v2/models/iris/versions/1/infer`, {
@@ -116,7 +109,7 @@ describe("§1.10 inference: responses", () => {
     });
     assert.equal(batch.status, 200, batch.text);
     assert.deepEqual(batch.json().outputs[0].shape, [2, 3]);
-    close(batch.json().outputs[0].data, expectedIrisOutput(rows));
+    assertClose(batch.json().outputs[0].data, expectedIrisOutput(rows));
     const two = await infer(h, "two", {
       inputs: [
         { name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] },
@@ -124,10 +117,10 @@ describe("§1.10 inference: responses", () => {
       ],
     });
     assert.equal(two.status, 200, two.text);
-    close(two.json().outputs[0].data, expectedTwoInputOutput([1, 2, 3, 4], [10, 20, 30, 40]));
+    assertClose(two.json().outputs[0].data, expectedTwoInputOutput([1, 2, 3, 4], [10, 20, 30, 40]));
     const ext = await infer(h, "ext", irisInferBody());
     assert.equal(ext.status, 200, ext.text);
-    close(ext.json().outputs[0].data, expectedIrisOutput(IRIS_INPUT));
+    assertClose(ext.json().outputs[0].data, expectedIrisOutput(IRIS_INPUT));
   });
 
   test("binary-data extension: Inference-Header-Content-Length, binary input, binary output", async (t) => {
@@ -158,7 +151,7 @@ describe("§1.10 inference: responses", () => {
     ]);
     const out = res.body.subarray(jsonLength);
     assert.equal(out.length, 12);
-    close(new Float32Array(new Uint8Array(out).buffer), expectedIrisOutput(IRIS_INPUT));
+    assertClose(new Float32Array(new Uint8Array(out).buffer), expectedIrisOutput(IRIS_INPUT));
   });
 
   test("`Inference-Header-Content-Length: 0` with a bare body is a raw single-input request", async (t) => {
@@ -167,7 +160,7 @@ describe("§1.10 inference: responses", () => {
       "Inference-Header-Content-Length": "0",
     });
     assert.equal(res.status, 200, res.text);
-    close(res.json().outputs[0].data, expectedIrisOutput(IRIS_INPUT));
+    assertClose(res.json().outputs[0].data, expectedIrisOutput(IRIS_INPUT));
   });
 });
 

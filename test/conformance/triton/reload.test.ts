@@ -9,6 +9,7 @@ import { writeVersion } from "../../support/triton/repository-fixture";
 import type { TritonHandle } from "../../support/triton/server";
 import {
   IRIS_INPUT,
+  assertClose,
   http,
   index,
   irisInferBody,
@@ -23,11 +24,6 @@ async function infer(h: TritonHandle, version?: number) {
   const path =
     version === undefined ? "/v2/models/iris/infer" : `/v2/models/iris/versions/${version}/infer`;
   return http("POST", `${h.httpUrl}${path}`, { body: irisInferBody() });
-}
-
-function close(actual: number[], expected: Float32Array): void {
-  assert.equal(actual.length, expected.length);
-  actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `${v} vs ${expected[i]}`));
 }
 
 /** Fires version-less requests back to back until `done` settles; returns every response. */
@@ -75,7 +71,7 @@ describe("§2.2 a failed reload", () => {
     const served = await infer(h);
     assert.equal(served.status, 200);
     assert.equal(served.json().model_version, "1");
-    close(served.json().outputs[0].data, expectedIrisOutput(IRIS_INPUT, 1));
+    assertClose(served.json().outputs[0].data, expectedIrisOutput(IRIS_INPUT, 1));
     assert.equal((await http("GET", `${h.httpUrl}/v2/health/ready`)).status, 400);
   });
 
@@ -100,7 +96,7 @@ describe("§2.2 a failed reload", () => {
     utimesSync(file, new Date(), new Date(Date.now() + 60_000));
     assert.equal((await load(h, "iris")).status, 400);
     assert.deepEqual(await index(h), [{ name: "iris", version: "1", state: "READY" }]);
-    close((await infer(h)).json().outputs[0].data, expectedIrisOutput(IRIS_INPUT, 1));
+    assertClose((await infer(h)).json().outputs[0].data, expectedIrisOutput(IRIS_INPUT, 1));
     assert.equal((await http("GET", `${h.httpUrl}/v2/health/ready`)).status, 200);
   });
 });
@@ -147,14 +143,14 @@ describe("§2.2 a successful reload", () => {
     const loading = load(h, "iris");
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(await index(h), [{ name: "iris", version: "1", state: "READY" }]);
-    close((await infer(h)).json().outputs[0].data, expectedIrisOutput(IRIS_INPUT, 1));
+    assertClose((await infer(h)).json().outputs[0].data, expectedIrisOutput(IRIS_INPUT, 1));
     const results = await hammer(h, loading);
     assert.deepEqual(
       results.filter((r) => r.status !== 200),
       [],
     );
     assert.equal((await loading).status, 200);
-    close((await infer(h)).json().outputs[0].data, expectedIrisOutput(IRIS_INPUT, 5));
+    assertClose((await infer(h)).json().outputs[0].data, expectedIrisOutput(IRIS_INPUT, 5));
   });
 
   test("a request pinned to the superseded version gets 503", async (t) => {
