@@ -208,7 +208,7 @@ const ServiceSchema = z
   .prefault({});
 
 /** Flags the platform sets itself; `extraArgs` must not fight them. */
-export const MANAGED_TRITON_FLAGS = [
+const MANAGED_TRITON_FLAGS = [
   "--model-repository",
   "--model-store",
   "--model-control-mode",
@@ -744,7 +744,4 @@ export const StackConfigSchema = z
   });
 
 export type StackConfig = z.infer<typeof StackConfigSchema>;
-export type StackConfigInput = z.input<typeof StackConfigSchema>;
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
-export type TensorConfig = NonNullable<ModelConfig["inputs"]>[number];
-export type NetworkPeerConfig = StackConfig["triton"]["networkPolicy"]["extraSources"][number];
