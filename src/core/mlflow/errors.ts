@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 import { HttpError } from "../http";
 
 export type MlflowErrorCode =
@@ -34,7 +35,7 @@ export function serverSaid(err: unknown): string {
     const text = [err.errorCode, err.serverMessage ?? err.rawText].filter((s) => s).join(": ");
     return text || `HTTP ${err.status}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 export function isStatus(err: unknown, status: number, errorCode?: string): err is HttpError {

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import { dirname, join } from "node:path";
+import { errorMessage } from "../errors";
 import { fsyncDirectory, fsyncFile, isCode, pathExists, tempPathBeside } from "./atomic-write";
 import { MANIFEST_FILE } from "./layout";
 
@@ -107,7 +108,7 @@ export class MaterializeError extends Error {
   override readonly cause: unknown;
   readonly partialDir: string;
   constructor(cause: unknown, partialDir: string) {
-    super(cause instanceof Error ? cause.message : String(cause));
+    super(errorMessage(cause));
     this.name = "MaterializeError";
     this.cause = cause;
     this.partialDir = partialDir;

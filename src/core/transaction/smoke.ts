@@ -2,7 +2,7 @@
 // output names, datatypes and shapes (and values against a golden expectation when configured),
 // and an optional p95 latency budget. Always addressed to an explicit version, so a check can never
 // be answered by another version than the one under test.
-import { StepFailure } from "../errors";
+import { errorMessage, StepFailure } from "../errors";
 import type { ExpectedOutput, InferTensor, ModelMetadataView, TritonEndpoint } from "./ports";
 
 /** A golden output: exact values compared with a tolerance. */
@@ -69,7 +69,7 @@ export async function runSmoke(args: {
       result = await endpoint.infer(model, version, inputs, args.signal);
     } catch (error) {
       throw new StepFailure(
-        `${where}: smoke request ${i + 1} of ${total} failed: ${error instanceof Error ? error.message : String(error)}`,
+        `${where}: smoke request ${i + 1} of ${total} failed: ${errorMessage(error)}`,
       );
     }
     latencies.push(now() - started);

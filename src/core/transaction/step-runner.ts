@@ -1,6 +1,6 @@
 // Times each transaction step, reports it as progress, and tags failures with the step's name so
 // the rollback and the error message can say where the chain broke.
-import type { DeploymentStep } from "../errors";
+import { errorMessage, type DeploymentStep } from "../errors";
 import type { ProgressListener } from "../progress";
 
 /** A failure tagged with the step it happened in. */
@@ -8,7 +8,7 @@ export class StepError extends Error {
   readonly step: DeploymentStep;
   override readonly cause: unknown;
   constructor(step: DeploymentStep, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
+    super(errorMessage(cause));
     this.name = "StepError";
     this.step = step;
     this.cause = cause;

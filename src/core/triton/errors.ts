@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 import { HttpError } from "../http";
 
 /**
@@ -103,7 +104,7 @@ export function toTritonError(err: unknown, operation: string, model?: string): 
     code: "BAD_RESPONSE",
     operation,
     model,
-    message: `Triton ${subject} failed: ${err instanceof Error ? err.message : String(err)}`,
+    message: `Triton ${subject} failed: ${errorMessage(err)}`,
     cause: err,
   });
 }
