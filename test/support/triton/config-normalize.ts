@@ -12,7 +12,8 @@ export const ONNX_PLATFORM = "onnxruntime_onnx";
 export const ONNX_BACKEND = "onnxruntime";
 export const ONNX_FILENAME = "model.onnx";
 
-function subdirs(path: string): string[] {
+/** Names of the subdirectories of `path`, sorted; none when it cannot be read. */
+export function subdirs(path: string): string[] {
   try {
     return readdirSync(path, { withFileTypes: true })
       .filter((d) => d.isDirectory())

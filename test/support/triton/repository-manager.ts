@@ -7,7 +7,6 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
-  readdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -17,6 +16,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import {
   autoCompleteBackendFields,
   normalizeModelConfig,
+  subdirs,
   validateModelConfig,
 } from "./config-normalize";
 import { TritonError, toTritonError } from "./errors";
@@ -69,17 +69,6 @@ function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-function subdirs(path: string): string[] {
-  try {
-    return readdirSync(path, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
-  } catch {
-    return [];
   }
 }
 
