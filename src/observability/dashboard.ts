@@ -9,6 +9,7 @@ import {
   NOT_STAGING,
   p95Ms,
   selector,
+  sumRate,
   TRITON_METRICS,
 } from "./promql";
 
@@ -57,12 +58,9 @@ const DATASOURCE = { type: "prometheus", uid: "${datasource}" } as const;
 // Variable references as Grafana substitutes them; `$__rate_interval` is Grafana's own.
 // Every per-model query also excludes staging models (the core's `<model>.staging`, which carry
 // only smoke traffic): the `model` variable's "All" is `.*`, which would otherwise include them.
-const MODEL_SEL = selector([
-  'namespace="$namespace"',
-  'model=~"$model"',
-  NOT_STAGING,
-  'version=~"$version"',
-]);
+const MODEL_MATCHERS = ['namespace="$namespace"', 'model=~"$model"', NOT_STAGING];
+const VERSION_MATCHER = 'version=~"$version"';
+const MODEL_SEL = selector([...MODEL_MATCHERS, VERSION_MATCHER]);
 const SERVER_SEL = selector(['namespace="$namespace"']);
 const RANGE = "$__rate_interval";
 
@@ -82,7 +80,7 @@ function panelSpecs(): PanelSpec[] {
       description: "Successful inference requests per second, per model and version.",
       type: "timeseries",
       unit: "reqps",
-      expr: `sum by (model, version) (rate(${TRITON_METRICS.success}${MODEL_SEL}[${RANGE}]))`,
+      expr: sumRate(TRITON_METRICS.success, MODEL_SEL, RANGE, "model, version"),
       legend: "{{model}} v{{version}}",
     },
     {
@@ -100,16 +98,7 @@ function panelSpecs(): PanelSpec[] {
         "p95 request latency from Triton's summary (needs --metrics-config summary_latencies=true); max over pods.",
       type: "timeseries",
       unit: "ms",
-      expr: p95Ms(
-        selector([
-          'namespace="$namespace"',
-          'model=~"$model"',
-          NOT_STAGING,
-          'version=~"$version"',
-          eq("quantile", "0.95"),
-        ]),
-        "model",
-      ),
+      expr: p95Ms(selector([...MODEL_MATCHERS, VERSION_MATCHER, eq("quantile", "0.95")]), "model"),
       legend: "{{model}}",
     },
     {
@@ -159,7 +148,8 @@ function panelSpecs(): PanelSpec[] {
       description: "Model versions Triton has loaded (a series exists exactly while loaded).",
       type: "stat",
       unit: "none",
-      expr: `count by (model, version) (${TRITON_METRICS.success}${selector(['namespace="$namespace"', 'model=~"$model"', NOT_STAGING])})`,
+      // Every version (no $version filter): the panel shows which versions are loaded.
+      expr: `count by (model, version) (${TRITON_METRICS.success}${selector(MODEL_MATCHERS)})`,
       legend: "{{model}} v{{version}}",
     },
   ];
