@@ -5,7 +5,8 @@ import { after, before, describe, test } from "node:test";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import { startSeededMlflow, type SeededMlflow } from "../provider/seeded-mlflow";
 import { object, type Obj } from "./harness/inspect";
-import { runStack, stackFileValues } from "./harness/run-stack";
+import { runStack } from "./harness/run-stack";
+import { stackFileValuesWithMlflow } from "./harness/seeded-stack";
 import { testSecrets } from "./harness/test-secrets";
 
 let mlflow: SeededMlflow | undefined;
@@ -16,8 +17,7 @@ before(async () => {
   const url = mlflow.url;
   await Promise.all(
     ["dev", "prod"].map(async (stack) => {
-      const values = stackFileValues(stack);
-      values.mlflow = { ...(values.mlflow as object), trackingUri: url };
+      const values = stackFileValuesWithMlflow(stack, url);
       const run = await runStack({ stack, values, secrets: testSecrets(stack) });
       if (!run.ok) throw new Error(`${stack}: ${run.error}`);
       runs[stack] = run.resources;

@@ -28,21 +28,21 @@ export function object(r: RecordedResource): Obj {
   return unwrapSecrets(r.inputs) as Obj;
 }
 
-/** The short name of a parent URN's resource (`<type>::<name>` tail). */
-export function parentOf(r: RecordedResource): string {
-  const parts = r.parent.split("::");
+/** `<type> <name>` of a URN (its `<type>::<name>` tail, the type without its parent chain). */
+function shortUrn(urn: string): string {
+  const parts = urn.split("::");
   const type = (parts[parts.length - 2] ?? "").split("$").pop() ?? "";
   return `${type} ${parts[parts.length - 1] ?? ""}`;
 }
 
-/** The `<type> <name>` of each dependency URN. */
+/** The `<type> <name>` of the parent. */
+export function parentOf(r: RecordedResource): string {
+  return shortUrn(r.parent);
+}
+
+/** The `<type> <name>` of each dependency URN, sorted. */
 export function dependenciesOf(r: RecordedResource): string[] {
-  return r.dependencies
-    .map((urn) => {
-      const parts = urn.split("::");
-      return `${(parts[parts.length - 2] ?? "").split("$").pop() ?? ""} ${parts[parts.length - 1] ?? ""}`;
-    })
-    .sort();
+  return r.dependencies.map(shortUrn).sort();
 }
 
 /**

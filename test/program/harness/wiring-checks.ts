@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { isSecretWrapper, type RecordedResource } from "../../support/pulumi-mocks";
 import { isSecretEqual, object, one, plaintextOccurrences, type Obj } from "./inspect";
 
-const T = {
+export const TYPES = {
   ns: "kubernetes:core/v1:Namespace",
   secret: "kubernetes:core/v1:Secret",
   cm: "kubernetes:core/v1:ConfigMap",
@@ -18,7 +18,6 @@ const T = {
   release: "kubernetes:helm.sh/v3:Release",
   netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 } as const;
-export const TYPES = T;
 
 function isSubset(sub: Obj, of: Obj): boolean {
   return Object.entries(sub).every(([k, v]) => of[k] === v);
@@ -37,18 +36,18 @@ export function assertWiring(
   resources: readonly RecordedResource[],
   secrets: Record<string, string>,
 ) {
-  const deployment = object(one(resources, T.deploy, "triton-deployment"));
-  const service = object(one(resources, T.svc, "triton-service"));
-  const sm = object(one(resources, T.sm, "triton-service-monitor"));
-  const rule = object(one(resources, T.rule, "alerts-prometheus-rule"));
-  const release = object(one(resources, T.release, "monitoring-release"));
-  const dashboards = object(one(resources, T.cm, "dashboards-config-map"));
-  const webhooks = one(resources, T.secret, "monitoring-webhooks");
-  const apiKey = one(resources, T.secret, "triton-api-key");
-  const pv = object(one(resources, T.pv, "model-repo-pv"));
-  const pvc = object(one(resources, T.pvc, "model-repo-pvc"));
-  const tritonNs = object(one(resources, T.ns, "triton-namespace")).metadata.name as string;
-  const monNs = object(one(resources, T.ns, "monitoring-namespace")).metadata.name as string;
+  const deployment = object(one(resources, TYPES.deploy, "triton-deployment"));
+  const service = object(one(resources, TYPES.svc, "triton-service"));
+  const sm = object(one(resources, TYPES.sm, "triton-service-monitor"));
+  const rule = object(one(resources, TYPES.rule, "alerts-prometheus-rule"));
+  const release = object(one(resources, TYPES.release, "monitoring-release"));
+  const dashboards = object(one(resources, TYPES.cm, "dashboards-config-map"));
+  const webhooks = one(resources, TYPES.secret, "monitoring-webhooks");
+  const apiKey = one(resources, TYPES.secret, "triton-api-key");
+  const pv = object(one(resources, TYPES.pv, "model-repo-pv"));
+  const pvc = object(one(resources, TYPES.pvc, "model-repo-pvc"));
+  const tritonNs = object(one(resources, TYPES.ns, "triton-namespace")).metadata.name as string;
+  const monNs = object(one(resources, TYPES.ns, "monitoring-namespace")).metadata.name as string;
   const promSpec = release.values.prometheus.prometheusSpec as Obj;
   const releaseLabel = { release: release.name as string };
 
