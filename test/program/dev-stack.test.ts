@@ -102,12 +102,17 @@ describe("stack dev", () => {
       "kubernetes:core/v1:Namespace monitoring-namespace",
       "kubernetes:core/v1:Secret monitoring-webhooks",
     ]);
-    for (const [type, name] of [
-      [TYPES.sm, "triton-service-monitor"],
-      [TYPES.rule, "alerts-prometheus-rule"],
-    ] as const) {
-      assert.ok(deps(type, name).includes("kubernetes:helm.sh/v3:Release monitoring-release"));
-    }
+    // `dependsOn: [monitoring]` names the component, so they wait for all its children.
+    assert.deepEqual(deps(TYPES.sm, "triton-service-monitor"), [
+      "kubernetes:core/v1:Namespace triton-namespace",
+      "kubernetes:core/v1:Secret monitoring-webhooks",
+      "kubernetes:helm.sh/v3:Release monitoring-release",
+    ]);
+    assert.deepEqual(deps(TYPES.rule, "alerts-prometheus-rule"), [
+      "kubernetes:core/v1:Namespace monitoring-namespace",
+      "kubernetes:core/v1:Secret monitoring-webhooks",
+      "kubernetes:helm.sh/v3:Release monitoring-release",
+    ]);
     assert.deepEqual(deps(TYPES.pv, "model-repo-pv"), [
       "command:remote:Command model-repo-prepare-export",
       "kubernetes:core/v1:Namespace triton-namespace",
@@ -415,7 +420,10 @@ describe("stack dev", () => {
 
   test("stack outputs", () => {
     const { models, ...platform } = run.outputs;
-    assert.equal((models as Record<string, { version: string }>)["iris-classifier"]?.version, "2");
+    // Version 2 carries dev's alias in the seeded MLflow; the mocks compute no sha256/committedAt.
+    assert.deepEqual(models, {
+      "iris-classifier": { version: "2", runId: run.published[1]!.runId },
+    });
     assert.deepEqual(platform, {
       environment: "dev",
       namespace: "triton-dev",

@@ -120,7 +120,11 @@ describe("a third stack from config alone", () => {
     const svc = object(one(run.resources, TYPES.svc, "triton-service"));
     assert.equal(svc.spec.type, "ClusterIP");
     assert.equal(svc.spec.externalTrafficPolicy, undefined);
-    assert.ok((svc.spec.ports as { nodePort?: number }[]).every((p) => p.nodePort === undefined));
+    assert.deepEqual(svc.spec.ports, [
+      { name: "http", port: 8000, targetPort: "http", protocol: "TCP" },
+      { name: "grpc", port: 8001, targetPort: "grpc", protocol: "TCP" },
+      { name: "metrics", port: 8002, targetPort: "metrics", protocol: "TCP" },
+    ]);
     const d = object(one(run.resources, TYPES.deploy, "triton-deployment"));
     assert.equal(d.spec.replicas, 3);
     assert.deepEqual(d.spec.strategy.rollingUpdate, { maxSurge: 1, maxUnavailable: 0 });

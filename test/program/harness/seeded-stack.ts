@@ -2,6 +2,7 @@
 // model's alias against MLflow while it runs (= at preview), so the stack's mlflow.trackingUri
 // must point at an MLflow-compatible server that holds the stack's registered model.
 import { after, before } from "node:test";
+import type { PublishedModel } from "../../support/mlflow/seed";
 import type { RecordedResource } from "../../support/pulumi-mocks";
 import { startSeededMlflow, type SeededMlflow } from "../../provider/seeded-mlflow";
 import { runStack, stackFileValues } from "./run-stack";
@@ -10,6 +11,8 @@ import { runStack, stackFileValues } from "./run-stack";
 export interface StackRun {
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
+  /** The versions the seeded MLflow holds, in order (`startSeededMlflow`). */
+  published: PublishedModel[];
 }
 
 /** Registers `before`/`after` hooks that start the seeded MLflow, run the stack and stop MLflow. */
@@ -20,7 +23,7 @@ export function runStackWithSeededMlflow(args: {
   secrets: Record<string, string>;
   loader?: "tsx" | "pulumi-ts-node";
 }): StackRun {
-  const run: StackRun = { resources: [], outputs: {} };
+  const run: StackRun = { resources: [], outputs: {}, published: [] };
   let mlflow: SeededMlflow | undefined;
   before(async () => {
     mlflow = await startSeededMlflow();
@@ -29,6 +32,7 @@ export function runStackWithSeededMlflow(args: {
     if (!result.ok) throw new Error(result.error);
     run.resources = result.resources;
     run.outputs = result.outputs;
+    run.published = mlflow.versions;
   });
   after(async () => {
     await mlflow?.close();
