@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { setSecretCommand } from "../src/config/errors";
 import { SECRET_KEYS, StackConfigSchema } from "../src/config/schema";
 
 export const START_MARKER = "<!-- config-reference:start -->";
@@ -99,7 +100,7 @@ export function renderConfigReference(): string {
     "",
     "### Secrets",
     "",
-    "Set with `pulumi config set --secret <key> <value> --stack <stack>`; the program reads them only as secrets. The model CLI and the render command read them from the environment variable instead.",
+    `Set with \`${setSecretCommand("<key>", "<stack>")}\`; the program reads them only as secrets. The model CLI and the render command read them from the environment variable instead.`,
     "",
     "| key | required | environment variable | description |",
     "| --- | --- | --- | --- |",
@@ -108,21 +109,25 @@ export function renderConfigReference(): string {
   ].join("\n");
 }
 
-/** `readme` with the text between the markers (inclusive) replaced by `section`. */
-export function replaceSection(readme: string, section: string): string {
+/** Where the marked section (markers included) is in `readme`, or undefined without markers. */
+function sectionBounds(readme: string): { start: number; end: number } | undefined {
   const start = readme.indexOf(START_MARKER);
   const end = readme.indexOf(END_MARKER);
-  if (start < 0 || end < start) {
+  return start < 0 || end < start ? undefined : { start, end: end + END_MARKER.length };
+}
+
+/** `readme` with the text between the markers (inclusive) replaced by `section`. */
+export function replaceSection(readme: string, section: string): string {
+  const at = sectionBounds(readme);
+  if (at === undefined) {
     throw new Error(`README.md: expected the markers ${START_MARKER} ... ${END_MARKER}`);
   }
-  return readme.slice(0, start) + section + readme.slice(end + END_MARKER.length);
+  return readme.slice(0, at.start) + section + readme.slice(at.end);
 }
 
 export function currentSection(readme: string): string {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
-  if (start < 0 || end < start) return "";
-  return readme.slice(start, end + END_MARKER.length);
+  const at = sectionBounds(readme);
+  return at === undefined ? "" : readme.slice(at.start, at.end);
 }
 
 if (require.main === module) {
