@@ -2,6 +2,7 @@ import type { Agent } from "undici";
 import {
   createDispatcher,
   HttpClient,
+  parseServerError,
   redactUrl,
   type Clock,
   type HttpCall,
@@ -284,7 +285,8 @@ export class TritonClient {
         signal,
       });
       if (res.status === 200) return { ready: true, status: 200 };
-      return { ready: false, status: res.status, reason: errorText(res.body) };
+      const said = parseServerError(res.body);
+      return { ready: false, status: res.status, reason: said.message ?? said.rawText };
     } catch (err) {
       throw toTritonError(err, "readiness check", model);
     }
@@ -406,16 +408,4 @@ export class TritonClient {
 function checkName(model: string): string {
   modelPath(model);
   return model;
-}
-
-function errorText(body: string): string | undefined {
-  const trimmed = body.trim();
-  if (trimmed === "") return undefined;
-  try {
-    const parsed = JSON.parse(trimmed) as { error?: unknown };
-    if (typeof parsed.error === "string") return parsed.error;
-  } catch {
-    // not JSON
-  }
-  return trimmed.slice(0, 500);
 }
