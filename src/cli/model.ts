@@ -15,6 +15,7 @@ import {
   verifyModel,
   type DeployEnvironment,
   type DeployRequest,
+  type SmokeRequest,
 } from "../core";
 import { MODEL_USAGE, parseModelArgs, UsageError, type ModelCliArgs } from "./model-args";
 import { deployEnvironmentFor } from "./model-environment";
@@ -160,11 +161,16 @@ export function deployRequestFor(
     ...(m.outputs !== undefined ? { outputs: m.outputs } : {}),
     instanceGroup: m.instanceGroup,
     ...(m.dynamicBatching ? { dynamicBatching: m.dynamicBatching } : {}),
-    smoke: {
-      requests: m.smoke.requests,
-      ...(m.smoke.p95BudgetMs !== undefined ? { p95BudgetMs: m.smoke.p95BudgetMs } : {}),
-      ...(m.smoke.golden !== undefined ? { golden: m.smoke.golden } : {}),
-    },
+    smoke: smokeRequestFor(m),
+  };
+}
+
+/** The stack model's smoke section as the core's SmokeRequest (deploy and verify alike). */
+function smokeRequestFor(m: ModelConfig): SmokeRequest {
+  return {
+    requests: m.smoke.requests,
+    ...(m.smoke.p95BudgetMs !== undefined ? { p95BudgetMs: m.smoke.p95BudgetMs } : {}),
+    ...(m.smoke.golden !== undefined ? { golden: m.smoke.golden } : {}),
   };
 }
 
@@ -201,11 +207,7 @@ async function verify(
   let exit: number = EXIT.ok;
   for (const m of models) {
     try {
-      const reports = await verifyModel(env, m.name, {
-        requests: m.smoke.requests,
-        ...(m.smoke.p95BudgetMs !== undefined ? { p95BudgetMs: m.smoke.p95BudgetMs } : {}),
-        ...(m.smoke.golden !== undefined ? { golden: m.smoke.golden } : {}),
-      });
+      const reports = await verifyModel(env, m.name, smokeRequestFor(m));
       results.push({ model: m.name, ok: true, reports });
       if (!args.json) io.stdout.write(`${verifyLine(m.name, reports)}\n`);
     } catch (error) {
