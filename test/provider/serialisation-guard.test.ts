@@ -10,12 +10,8 @@ import { after, before, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "../../src/config/stack-file";
 import { deployModels, modelDeploymentInputs } from "../../src/provider/deploy-models";
-import {
-  installRecordingMocks,
-  MODEL_DEPLOYMENT_TYPE,
-  registered,
-  type Registered,
-} from "./capture-provider";
+import { installRecordingMocks, type RecordedResource } from "../support/pulumi-mocks";
+import { MODEL_DEPLOYMENT_TYPE, registered } from "./capture-provider";
 
 const PROJECT_DIR = resolve(__dirname, "../..");
 const SECRETS = {
@@ -24,7 +20,7 @@ const SECRETS = {
   mlflowTrackingPassword: "guard-mlflow-password-c3d9e1",
 };
 
-let resources: Registered[] = [];
+let resources: RecordedResource[] = [];
 let providerText = "";
 let scratch = "";
 
@@ -36,7 +32,7 @@ before(async () => {
   );
   process.env.TRITON_API_KEY = SECRETS.tritonApiKey;
   process.env.MLFLOW_TRACKING_TOKEN = SECRETS.mlflowTrackingToken;
-  resources = installRecordingMocks("dev");
+  resources = installRecordingMocks({ project: "triton-serving", stack: "dev" });
   const config = readStackConfig(PROJECT_DIR, "dev");
   const { deployments } = deployModels(config, {
     resolve: (m) => Promise.resolve({ version: "13", runId: `run-of-${m.name}` }),
