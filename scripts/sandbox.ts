@@ -15,7 +15,6 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { request } from "undici";
 import type { StackConfig } from "../src/config/schema";
 import { readStackConfig } from "../src/config/stack-file";
@@ -23,6 +22,7 @@ import { deployModels, modelDeploymentInputs } from "../src/provider/deploy-mode
 import { resolveModelVersion } from "../src/provider/resolve-model-version";
 import type { ModelDeploymentInputs } from "../src/provider/state";
 import { startMlflowServer, type MlflowHandle } from "../test/support/mlflow";
+import { installRecordingMocks, promiseOf } from "../test/support/pulumi-mocks";
 import { publishOnnxModel } from "../test/support/mlflow/seed";
 import {
   batchableModel,
@@ -254,24 +254,17 @@ async function publish(s: Sandbox, name: string, onnx: Uint8Array, alias: string
 async function captureUnderMocks(
   config: StackConfig,
 ): Promise<{ providerText: string; inputs: ModelDeploymentInputs }> {
-  let captured: Record<string, unknown> | undefined;
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        if (args.type === TYPE) captured = args.inputs as Record<string, unknown>;
-        return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
-      },
-      call: (args) => args.inputs as Record<string, unknown>,
-    },
-    "triton-serving",
-    STACK,
-    true,
-  );
+  const resources = installRecordingMocks({
+    project: "triton-serving",
+    stack: STACK,
+    preview: true,
+  });
   const { deployments } = deployModels(config, {
     resolve: (m) => resolveModelVersion(config, m, {}),
     dependsOn: [],
   });
-  await Promise.all(deployments.map((d) => new Promise((r) => d.urn.apply(r))));
+  await Promise.all(deployments.map((d) => promiseOf(d.urn)));
+  const captured = resources.find((r) => r.type === TYPE)?.inputs;
   if (captured === undefined || typeof captured.__provider !== "string") {
     throw new Error("the program registered no ModelDeployment with a serialised provider");
   }
