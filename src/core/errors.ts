@@ -27,7 +27,7 @@ export interface ServingState {
 }
 
 /** Render what is serving now as one short clause for error messages. */
-export function describeServing(serving: ServingState): string {
+function describeServing(serving: ServingState): string {
   const committed = serving.committedVersion;
   const parts = serving.endpoints.map((e) => {
     if (e.error !== undefined) return `${e.endpoint}: unknown (${e.error})`;

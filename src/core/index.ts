@@ -114,12 +114,10 @@ export type {
   TensorRequest,
   UnloadResult,
 } from "./transaction/api";
-export { smokeSpec } from "./transaction/api";
 export type { DeployEnvironment, DeployTimeouts } from "./transaction/environment";
-export { transactionTimeouts } from "./transaction/environment";
 export type { DeploymentOutcome, DeploymentResult } from "./transaction/result";
 export type { SmokeReport, SmokeSpec, GoldenOutput } from "./transaction/smoke";
-export { runDeployment, observeServing } from "./transaction/run-deployment";
+export { runDeployment } from "./transaction/run-deployment";
 export type {
   DeploymentPlan,
   TransactionDeps,
@@ -137,7 +135,6 @@ export type {
 } from "./transaction/ports";
 export {
   DeploymentError,
-  describeServing,
   errorMessage,
   LockHeldError,
   StepFailure,
