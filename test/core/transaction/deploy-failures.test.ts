@@ -268,7 +268,10 @@ void describe("deployModel: each step failing in turn rolls back", () => {
       await expectRollback(
         irisRequest(v.version, { smoke: { requests: 3, p95BudgetMs: 20 } }),
         "smoke",
-        /^model 'iris\.staging' version \d+ on http:\/\/127\.0\.0\.1:\d+: p95 latency \d+\.\d ms over 3 requests; expected at most 20 ms$/,
+        // Only the measured latency varies: about the 60 ms the server adds (>= 50 allows timer slack).
+        new RegExp(
+          `^model 'iris\\.staging' version ${v.version} on ${escape(endpoint)}: p95 latency (?:[5-9]\\d|\\d{3,})\\.\\d ms over 3 requests; expected at most 20 ms$`,
+        ),
       );
     } finally {
       bench.tritons[0]!.resetControls();
