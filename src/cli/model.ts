@@ -207,7 +207,12 @@ async function verify(
   let exit: number = EXIT.ok;
   for (const m of models) {
     try {
-      const reports = await verifyModel(env, m.name, smokeRequestFor(m));
+      const reports = await verifyModel(
+        env,
+        m.name,
+        smokeRequestFor(m),
+        io.signal ? { signal: io.signal } : {},
+      );
       results.push({ model: m.name, ok: true, reports });
       if (!args.json) io.stdout.write(`${verifyLine(m.name, reports)}\n`);
     } catch (error) {

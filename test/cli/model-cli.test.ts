@@ -43,7 +43,7 @@ async function makeProject(): Promise<string> {
   return dir;
 }
 
-async function run(argv: string[], env: Record<string, string>, cwd: string) {
+async function run(argv: string[], env: Record<string, string>, cwd: string, signal?: AbortSignal) {
   let stdout = "";
   let stderr = "";
   const code = await runModelCli(argv, {
@@ -51,6 +51,7 @@ async function run(argv: string[], env: Record<string, string>, cwd: string) {
     cwd,
     stdout: { write: (t: string) => (stdout += t) },
     stderr: { write: (t: string) => (stderr += t), isTTY: false },
+    ...(signal ? { signal } : {}),
   });
   return { code, stdout, stderr };
 }
@@ -201,6 +202,17 @@ void describe("npm run model", () => {
       (await run(["history", "--stack", "cli", "--limit", "1", "--json"], env, project)).stdout,
     ).models[0].entries;
     assert.equal(history.stdout, `${last.at_utc} iris committed - -> ${version}\n`);
+  });
+
+  void test("verify stops at an interrupt (SIGINT's abort signal) and exits 1", async () => {
+    const interrupted = AbortSignal.abort(new Error("interrupted (SIGINT)"));
+    const r = await run(["verify", "--stack", "cli"], env, project, interrupted);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      'iris: verification failed: Triton metadata of model "iris" failed: interrupted (SIGINT)\n',
+    );
+    assert.equal(r.stdout, "");
   });
 
   void test("verify exits 1 when the served version fails its smoke check; status shows drift", async () => {
