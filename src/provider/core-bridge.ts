@@ -4,16 +4,15 @@
 import {
   createProgressFormatter,
   deployModel,
-  mlflowClientOptionsFromEnv,
   modelPaths,
   readModelStatus,
   unloadModel,
   type CommittedPointer,
   type DeployEnvironment,
   type DeployRequest,
-  type MlflowClientOptions,
 } from "../core";
 import { sha256File } from "../core/repository";
+import { mlflowClientOptions } from "./mlflow-options";
 import type { ProviderSecrets } from "./secrets";
 import type { ModelDeploymentInputs } from "./state";
 
@@ -67,7 +66,15 @@ export function environmentFor(
     // even know the tracking URI, so MLflow options are built (and validated) only to deploy.
     mlflow:
       purpose === "deploy"
-        ? mlflowOptions(secrets, inputs, env)
+        ? mlflowClientOptions(
+            {
+              trackingUri: inputs.mlflowTrackingUri,
+              username: inputs.mlflowUsername,
+              timeoutMs: inputs.timeouts.mlflowRequestMs,
+            },
+            secrets,
+            env,
+          )
         : { trackingUri: inputs.mlflowTrackingUri },
     timeouts: {
       requestMs: inputs.timeouts.tritonRequestMs,
@@ -178,33 +185,5 @@ function committedView(pointer: CommittedPointer): NonNullable<ModelStatusView["
     sha256: pointer.sha256,
     committedAt: pointer.updatedAtUtc,
     previousVersion: pointer.previousVersion,
-  };
-}
-
-function mlflowOptions(
-  secrets: ProviderSecrets | undefined,
-  inputs: Pick<ModelDeploymentInputs, "mlflowTrackingUri" | "mlflowUsername" | "timeouts">,
-  env: NodeJS.ProcessEnv,
-): MlflowClientOptions {
-  // TLS and retry settings from the standard variables; credentials from the provider's secrets
-  // (stack config first, then the same variables), so they are never in inputs or state.
-  const {
-    MLFLOW_TRACKING_USERNAME: envUser,
-    MLFLOW_TRACKING_PASSWORD: _password,
-    MLFLOW_TRACKING_TOKEN: _token,
-    ...rest
-  } = env;
-  const options = mlflowClientOptionsFromEnv(rest, inputs.mlflowTrackingUri);
-  const username = inputs.mlflowUsername ?? envUser;
-  const password = secrets?.mlflowTrackingPassword;
-  const token = secrets?.mlflowTrackingToken;
-  return {
-    ...options,
-    timeoutMs: inputs.timeouts.mlflowRequestMs,
-    ...(username !== undefined && password !== undefined
-      ? { auth: { kind: "basic" as const, username, password } }
-      : token !== undefined
-        ? { auth: { kind: "bearer" as const, token } }
-        : {}),
   };
 }

@@ -3,7 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelConfig, StackConfig } from "../config/schema";
 import type { StackSecrets } from "../config/load";
-import { MlflowClient, type MlflowAuth } from "../core/mlflow";
+import { MlflowClient } from "../core/mlflow";
+import { mlflowClientOptions } from "./mlflow-options";
 import type { ResolvedModelVersion } from "./deploy-models";
 
 /** MLflow credentials in plain text, only ever held inside an `apply`. */
@@ -27,9 +28,19 @@ export async function resolveModelVersion(
   const what =
     model.alias !== undefined ? `alias '${model.alias}'` : `pinned version ${model.version}`;
   const client = new MlflowClient({
-    trackingUri: config.mlflow.trackingUri,
-    ...authFor(config, credentials, env),
-    timeoutMs: config.mlflow.requestTimeoutMs,
+    ...mlflowClientOptions(
+      {
+        trackingUri: config.mlflow.trackingUri,
+        username: config.mlflow.username,
+        timeoutMs: config.mlflow.requestTimeoutMs,
+      },
+      {
+        mlflowTrackingToken: nonEmpty(credentials.token) ?? nonEmpty(env.MLFLOW_TRACKING_TOKEN),
+        mlflowTrackingPassword:
+          nonEmpty(credentials.password) ?? nonEmpty(env.MLFLOW_TRACKING_PASSWORD),
+      },
+      env,
+    ),
     // A preview should fail within seconds when MLflow is down, not after minutes of backoff.
     retry: { maxAttempts: 3, baseDelayMs: 250 },
   });
@@ -65,17 +76,6 @@ export function mlflowResolver(
     );
 }
 
-function authFor(
-  config: StackConfig,
-  credentials: MlflowCredentials,
-  env: NodeJS.ProcessEnv,
-): { auth?: MlflowAuth } {
-  const username = config.mlflow.username ?? env.MLFLOW_TRACKING_USERNAME;
-  const password = credentials.password ?? env.MLFLOW_TRACKING_PASSWORD;
-  if (username !== undefined && password !== undefined && password !== "") {
-    return { auth: { kind: "basic", username, password } };
-  }
-  const token = credentials.token ?? env.MLFLOW_TRACKING_TOKEN;
-  if (token !== undefined && token !== "") return { auth: { kind: "bearer", token } };
-  return {};
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
 }
