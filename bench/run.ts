@@ -9,14 +9,13 @@
 //     (median of warm renders; the first call is reported beside it).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { readdirSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { deployModel } from "../src/core";
 import { irisRequest, publish, startBench } from "../test/core/transaction/harness";
 import { onnxModelProto, readOnnxSignature } from "../src/core/onnx";
-import { readStackConfig } from "../src/config/stack-file";
+import { listStacks, readStackConfig } from "../src/config/stack-file";
 import { observabilityInputFromConfig, renderObservabilityFiles } from "../src/observability";
 import { publishOnnxModel, startMlflowServer } from "../test/support/mlflow";
 import { irisModel } from "../test/support/onnx/fixtures";
@@ -149,10 +148,7 @@ function benchSignature(): void {
 }
 
 function benchRender(): void {
-  const stacks = readdirSync(process.cwd())
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+  const stacks = listStacks(process.cwd());
   const render = (stack: string) =>
     renderObservabilityFiles(observabilityInputFromConfig(readStackConfig(process.cwd(), stack)));
   for (const stack of stacks) {

@@ -12,12 +12,12 @@
 //
 // It runs the servers under test/support (they exist to test our clients, design.md) — a sandbox
 // for people, not part of the product.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { request } from "undici";
 import type { StackConfig } from "../src/config/schema";
-import { readStackConfig } from "../src/config/stack-file";
+import { listStacks, readStackConfig } from "../src/config/stack-file";
 import { deployModels, modelDeploymentInputs } from "../src/provider/deploy-models";
 import { resolveModelVersion } from "../src/provider/resolve-model-version";
 import type { ModelDeploymentInputs } from "../src/provider/state";
@@ -54,10 +54,7 @@ function sandboxStack(argv: readonly string[]): string {
     }
     return name;
   }
-  const stacks = readdirSync(PROJECT_DIR)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+  const stacks = listStacks(PROJECT_DIR);
   const withAlias = stacks.find(
     (s) => readStackConfig(PROJECT_DIR, s).models[0]?.alias !== undefined,
   );

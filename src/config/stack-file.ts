@@ -1,7 +1,7 @@
 // Reads a stack's config straight from Pulumi.<stack>.yaml, without Pulumi, for the model CLI and
 // the render command. Secrets are not read here (they are `secure:` ciphertext in the file):
 // callers take them from the environment (SECRET_KEYS[k].env).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, setSecretCommand } from "./errors";
@@ -30,6 +30,14 @@ function readYaml(path: string): unknown {
 }
 
 /** The project name in `<projectDir>/Pulumi.yaml`. */
+/** The stacks of the project: every `Pulumi.<stack>.yaml` beside Pulumi.yaml, sorted by name. */
+export function listStacks(projectDir: string): string[] {
+  return readdirSync(projectDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
 export function readProjectName(projectDir: string): string {
   const path = join(projectDir, "Pulumi.yaml");
   if (!existsSync(path)) {

@@ -1,9 +1,8 @@
 // Observability inputs for tests: every stack file of the project (whatever the stacks are called)
 // and a synthetic stack that switches on what the real ones may not (pager, several models, job).
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { AlertingConfigSchema } from "../../../src/config/observability";
-import { readStackConfig } from "../../../src/config/stack-file";
+import { listStacks, readStackConfig } from "../../../src/config/stack-file";
 import {
   observabilityInputFromConfig,
   webhookSecretMount,
@@ -14,10 +13,7 @@ export const PROJECT_DIR = join(__dirname, "..", "..", "..");
 
 /** The stacks that have a Pulumi.<stack>.yaml in the project. */
 export function projectStacks(): string[] {
-  return readdirSync(PROJECT_DIR)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+  return listStacks(PROJECT_DIR);
 }
 
 export function stackInput(stack: string): ObservabilityInput {
