@@ -1,7 +1,7 @@
 // Benchmarks: `npm run bench`. Prints each figure and writes bench/RESULTS.md.
 // Targets (what a user of the tool relies on):
-//   - model download memory is constant: the downloader's peak RSS for a 256 MiB and a 1 GiB
-//     model stays within 64 MiB of its peak for a 1 MiB model;
+//   - model download memory is constant: the downloader's peak RSS stays under 256 MiB, and a
+//     1 GiB model raises it by less than 16 MiB over a 256 MiB model;
 //   - download throughput over loopback is at least 100 MiB/s (sha256 while streaming included);
 //   - an unchanged re-run (the commonest `pulumi up`) finishes in under 1 s;
 //   - reading the signature of a 200 MiB ONNX file takes under 100 ms (no copy of the weights);
@@ -62,18 +62,28 @@ async function benchDownload(): Promise<void> {
     });
     const a = await downloadInWorker(mlflow.url, "bench-small", small.version);
     record("download peak RSS, 1 MiB model", a.peakRssMiB, "MiB", "reference", true);
-    let b = a;
+    const peaks: Record<number, { peakRssMiB: number; bytes: number; seconds: number }> = {};
     for (const size of [256, 1024]) {
       const large = await publishOnnxModel(mlflow.url, {
         name: `bench-${size}`,
         layout: "run-artifacts",
         files: { "model.onnx": irisModel(), "weights.bin": new Uint8Array(size * MiB).fill(7) },
       });
-      b = await downloadInWorker(mlflow.url, `bench-${size}`, large.version);
-      const growthMiB = b.peakRssMiB - a.peakRssMiB;
-      record(`download peak RSS, ${size} MiB model`, b.peakRssMiB, "MiB", "reference", true);
-      record(`download RSS growth 1 → ${size} MiB`, growthMiB, "MiB", "< 64 MiB", growthMiB < 64);
+      peaks[size] = await downloadInWorker(mlflow.url, `bench-${size}`, large.version);
+      record(
+        `download peak RSS, ${size} MiB model`,
+        peaks[size].peakRssMiB,
+        "MiB",
+        "< 256 MiB",
+        peaks[size].peakRssMiB < 256,
+      );
     }
+    // Constant memory: quadrupling the model from 256 MiB to 1 GiB must not raise the peak. (A
+    // 1 MiB download ends before the stream's buffers reach their steady size, so it is shown for
+    // reference only.)
+    const b = peaks[1024]!;
+    const growthMiB = b.peakRssMiB - peaks[256]!.peakRssMiB;
+    record("download RSS growth 256 MiB → 1 GiB", growthMiB, "MiB", "< 16 MiB", growthMiB < 16);
     const rate = b.bytes / MiB / b.seconds;
     record("download throughput (chunked, sha256)", rate, "MiB/s", ">= 100 MiB/s", rate >= 100);
   } finally {
