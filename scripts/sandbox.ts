@@ -18,11 +18,12 @@ import { join, resolve } from "node:path";
 import { request } from "undici";
 import type { StackConfig } from "../src/config/schema";
 import { listStacks, readStackConfig } from "../src/config/stack-file";
-import { deployModels, modelDeploymentInputs } from "../src/provider/deploy-models";
+import { modelDeploymentInputs } from "../src/provider/deploy-models";
 import { resolveModelVersion } from "../src/provider/resolve-model-version";
 import type { ModelDeploymentInputs } from "../src/provider/state";
 import { startMlflowServer, type MlflowHandle } from "../test/support/mlflow";
-import { installRecordingMocks, promiseOf } from "../test/support/pulumi-mocks";
+import { runStack, stackFileValues } from "../test/program/harness/run-stack";
+import { testSecrets } from "../test/program/harness/test-secrets";
 import { publishOnnxModel } from "../test/support/mlflow/seed";
 import {
   batchableModel,
@@ -38,8 +39,10 @@ import {
   type ProviderHost,
 } from "../test/support/provider-host";
 import { startTritonServer, type TritonHandle } from "../test/support/triton";
+import { findProjectRoot } from "../test/support/engine/pulumi-project";
 
-const PROJECT_DIR = resolve(__dirname, "..");
+/** The project the sandbox plays: the nearest Pulumi.yaml above this script, as the CLI finds it. */
+const PROJECT_DIR = findProjectRoot(resolve(__dirname));
 
 /**
  * The stack whose config the sandbox plays: `--stack <name>`, else the first Pulumi.<stack>.yaml
@@ -129,10 +132,8 @@ async function run(s: Sandbox): Promise<number> {
   );
   await publish(s, model.registeredModel, batchableModel({ variant: 1 }), model.alias!);
 
-  step(
-    "Serialise the provider as `pulumi preview` does (the program's ModelDeployment under mocks)",
-  );
-  const captured = await captureUnderMocks(s.config);
+  step("pulumi preview: the program run as the engine runs it (a mocked resource monitor)");
+  const captured = await previewProgram(s);
   out(
     `    ${TYPE} model-${name}: version ${String(captured.inputs.version)} (alias ${model.alias})`,
   );
@@ -140,10 +141,10 @@ async function run(s: Sandbox): Promise<number> {
     `    __provider: ${captured.providerText.length} characters of JS; it loads the core from the project at run time`,
   );
 
-  step("Start Pulumi's dynamic-provider host (cwd = the project), as the engine does");
+  step("Start Pulumi's dynamic-provider host as the engine does (plugin shim, engine's directory)");
   const lines: string[] = [];
   s.host = await startProviderHost({
-    cwd: PROJECT_DIR,
+    projectRoot: PROJECT_DIR,
     providerText: captured.providerText,
     onOutput: (_stream, text) => lines.push(...text.split("\n").filter((l) => l.trim() !== "")),
   });
@@ -247,21 +248,23 @@ async function publish(s: Sandbox, name: string, onnx: Uint8Array, alias: string
   );
 }
 
-/** The program's ModelDeployment construction under mocks: its inputs and `__provider`. */
-async function captureUnderMocks(
-  config: StackConfig,
+/**
+ * `pulumi preview` of the whole program for the sandbox's stack, run as the engine runs it
+ * (test/support/engine): the ModelDeployment's inputs and the `__provider` text it serialised.
+ */
+async function previewProgram(
+  s: Sandbox,
 ): Promise<{ providerText: string; inputs: ModelDeploymentInputs }> {
-  const resources = installRecordingMocks({
-    project: "triton-serving",
-    stack: STACK,
-    preview: true,
-  });
-  const { deployments } = deployModels(config, {
-    resolve: (m) => resolveModelVersion(config, m, {}),
-    dependsOn: [],
-  });
-  await Promise.all(deployments.map((d) => promiseOf(d.urn)));
-  const captured = resources.find((r) => r.type === TYPE)?.inputs;
+  const values = stackFileValues(STACK);
+  const model = s.config.models[0]!;
+  const [first] = values.models as Record<string, unknown>[];
+  values.models = [{ ...first, inputs: model.inputs, smoke: model.smoke }];
+  values.storage = { ...(values.storage as object), localMountPath: s.root };
+  values.deploy = { ...(values.deploy as object), tritonEndpoints: [s.triton.httpUrl] };
+  values.mlflow = { ...(values.mlflow as object), trackingUri: s.mlflow.url };
+  const run = await runStack({ stack: STACK, values, secrets: testSecrets(STACK), preview: true });
+  if (!run.ok) throw new Error(`pulumi preview failed: ${run.error}`);
+  const captured = run.resources.find((r) => r.type === TYPE)?.inputs;
   if (captured === undefined || typeof captured.__provider !== "string") {
     throw new Error("the program registered no ModelDeployment with a serialised provider");
   }

@@ -21,6 +21,13 @@ import {
 } from "./state";
 
 export { readProviderSecrets } from "./secrets";
+
+/**
+ * The run-time API this module implements (docs/provider-compatibility.md). Every `__provider`
+ * stored in state names it through package.json `exports["./model-deployment-provider"]`;
+ * releases before the stable entry name this file's path, so it stays here.
+ */
+export const providerApiVersion = 1;
 export type { ProviderSecrets } from "./secrets";
 
 type Props = Record<string, unknown>;

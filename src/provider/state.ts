@@ -4,7 +4,7 @@
 // Why a state version: the provider code is not frozen per resource. `diff`, `update` and `read`
 // run the current code against whatever state an older version of this project wrote, and the
 // real host loads `delete`'s code from the old state's `__provider` — which in turn loads the
-// current sources from the project directory (load-project-module.ts). So every method first
+// current sources from the project directory (load-provider-entry.ts). So every method first
 // passes the stored outputs through `migrateState`.
 
 /** The state shape this code writes. */

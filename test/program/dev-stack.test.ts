@@ -1,6 +1,7 @@
-// The real program for stack `dev` (Pulumi.dev.yaml) under Pulumi mocks, compiled by ts-node as
-// Pulumi's language host compiles it: every resource it registers, the key inputs exactly, and
-// every Kubernetes object against its OpenAPI schema.
+// The real program for stack `dev` (Pulumi.dev.yaml), run as `pulumi up` runs it (the language
+// host's runner in the engine's working directory, ts-node as run.js registers it) against a
+// mocked resource monitor: every resource it registers, the key inputs exactly, and every
+// Kubernetes object against its OpenAPI schema.
 import {
   buildDashboard,
   buildRuleGroups,
@@ -8,6 +9,8 @@ import {
 } from "../../src/observability";
 import { readStackConfig } from "../../src/config/stack-file";
 import { PROJECT_DIR } from "./harness/run-stack";
+import { join } from "node:path";
+import { engineLaunch } from "../support/engine/pulumi-project";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { dependenciesOf, object, one, parentOf, resourceSet } from "./harness/inspect";
@@ -18,12 +21,12 @@ import { TYPES } from "./harness/wiring-checks";
 import { READINESS_SCRIPT } from "../../src/components/triton-readiness-probe";
 
 const secrets = testSecrets("dev");
-// Loaded the way `pulumi up` loads it: ts-node with type checking and the project's tsconfig.
+// Run as `pulumi up` runs it (test/support/engine): the language host's runner in the engine's
+// working directory, ts-node registered by run.js.
 const run = runStackWithSeededMlflow({
   stack: "dev",
   values: (mlflowUrl) => stackFileValuesWithMlflow("dev", mlflowUrl),
   secrets,
-  loader: "pulumi-ts-node",
 });
 
 const tritonLabels = {
@@ -44,6 +47,23 @@ const selector = {
 };
 
 describe("stack dev", () => {
+  test("runs where the engine runs it: the working directory and entry point Pulumi.yaml gives", () => {
+    const launch = engineLaunch(PROJECT_DIR);
+    // run.js reports the program it loaded and its working directory (cmd/run/run.js).
+    assert.ok(
+      run.log.some(
+        (l) =>
+          l.message ===
+          `Running program '${join(launch.workingDirectory, "src", "index.ts")}' in pwd '${launch.workingDirectory}' w/ args: `,
+      ),
+      JSON.stringify(run.log.map((l) => l.message).filter((m) => m.startsWith("Running program"))),
+    );
+    assert.deepEqual(
+      run.log.filter((l) => l.severity === "warning" || l.severity === "error"),
+      [],
+    );
+  });
+
   test("registers exactly the platform's resources, each under its component", () => {
     assert.deepEqual(
       resourceSet(run.resources),

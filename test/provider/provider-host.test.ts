@@ -33,6 +33,11 @@ import { testSecrets } from "../program/harness/test-secrets";
 import { MODEL_DEPLOYMENT_TYPE } from "./capture-provider";
 
 const MODEL = "iris-classifier";
+/** The `__provider` text release 0.1.0 stored in state (recorded from that release's program). */
+const RELEASE_0_1_0 = readFileSync(
+  join(__dirname, "recorded", "model-deployment-provider-0.1.0.txt"),
+  "utf8",
+);
 const URN = `urn:pulumi:dev::triton-serving::${MODEL_DEPLOYMENT_TYPE}::model-${MODEL}`;
 const API_KEY = "host-test-api-key-0b7d1e";
 const MLFLOW_TOKEN = "host-test-mlflow-token-9a4c22";
@@ -193,7 +198,7 @@ before(async () => {
   // The pure function the program uses gives exactly what the program registered.
   assert.deepEqual(programInputs, await previewInputs());
 
-  host = await startProviderHost({ cwd: PROJECT_DIR, providerText });
+  host = await startProviderHost({ projectRoot: PROJECT_DIR, providerText });
 });
 
 after(async () => {
@@ -456,6 +461,55 @@ void describe("ModelDeployment through the real dynamic-provider host", () => {
     );
     // A refresh afterwards finds the deployment gone (nothing committed, nothing served).
     assert.equal((await host.read(MODEL, URN, state)).id, "");
+  });
+
+  // docs/provider-compatibility.md: state keeps the `__provider` text of the release that last
+  // created or updated the resource, and refresh/destroy run THAT text. Release 0.1.0's text
+  // (recorded from it, test/provider/recorded/) names src/provider/provider-runtime.ts.
+  void test("a resource created by release 0.1.0 is refreshed, destroyed and updated by this release", async () => {
+    const inputs = await previewInputs();
+    const created = await host.create(URN, { ...inputs, __provider: RELEASE_0_1_0 });
+    // The Delete before this unloaded the model (current.json moved aside): no prior version.
+    assert.deepEqual(created.properties, expectedOutputs(inputs, ""));
+    const oldState = { ...created.properties, __provider: RELEASE_0_1_0 };
+    // refresh: Read loads the provider from the stored outputs' text.
+    assert.deepEqual((await host.read(MODEL, URN, oldState)).properties.drift, []);
+    // destroy: Delete too.
+    await host.delete(MODEL, URN, oldState);
+    assert.equal((await host.read(MODEL, URN, oldState)).id, "");
+    // up: Update runs the program's new text against the old state.
+    const recreated = await host.create(URN, { ...inputs, __provider: RELEASE_0_1_0 });
+    const updated = await host.update(
+      MODEL,
+      URN,
+      { ...recreated.properties, __provider: RELEASE_0_1_0 },
+      { ...inputs },
+    );
+    assert.deepEqual(updated.properties, expectedOutputs(inputs, ""));
+    triton.clearRequestLog();
+    await production(1);
+    assert.deepEqual(servedToProduction(), [3]);
+  });
+
+  void test("the host finds the project from another working directory (a Pulumi.yaml `main` in src/)", async () => {
+    // With `main: src/index.ts` the engine would start the host in src/ (getPwdMain); the
+    // provider walks up to Pulumi.yaml instead of trusting its working directory.
+    const elsewhere = await startProviderHost({
+      projectRoot: PROJECT_DIR,
+      workingDirectory: join(PROJECT_DIR, "src"),
+      providerText,
+    });
+    try {
+      await elsewhere.configure({ "triton-serving:tritonApiKey": secret(API_KEY) });
+      const inputs = await previewInputs();
+      assert.deepEqual(await elsewhere.check(URN, {}, { ...inputs }), {
+        inputs: { ...inputs },
+        failures: [],
+      });
+      assert.deepEqual((await elsewhere.read(MODEL, URN, state)).properties.drift, []);
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   void test("no secret in state, in the repository files or in anything the host printed", () => {

@@ -4,12 +4,15 @@
 // sends: every property map carries the serialised provider as `__provider`, Configure comes
 // first, unknowns are the sentinel string, and errors come back as gRPC status + details.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerProto from "@pulumi/pulumi/proto/provider_pb";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
+import { engineLaunch, userShellEnvironment } from "./engine/pulumi-project";
 
 /** The engine's wire form of an unknown value (`pulumi.runtime.unknownValue`). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -39,14 +42,17 @@ export class HostRpcError extends Error {
 export type DiffChanges = "unknown" | "none" | "some";
 
 export interface StartOptions {
-  /** The project directory: the engine starts the host with this as its cwd (pulumi-notes §1.9). */
-  cwd: string;
+  /** The directory holding Pulumi.yaml; the host starts where the engine computes from it. */
+  projectRoot: string;
+  /**
+   * Only to prove what another Pulumi.yaml would do: start the host here instead of the
+   * directory the engine computes from this project's Pulumi.yaml.
+   */
+  workingDirectory?: string;
   /** The serialised provider (`__provider` from a mocks run); added to every property map. */
   providerText: string;
-  /** PULUMI_NODEJS_PROJECT; a config key without `:` is prefixed with it. */
-  project?: string;
-  /** Extra environment for the host process (e.g. standard credential variables). */
-  env?: NodeJS.ProcessEnv;
+  /** Variables of the user's shell that runs `pulumi` (e.g. standard credential variables). */
+  env?: Record<string, string>;
   /** Called with every chunk the host writes to stdout/stderr (what `pulumi up` would show). */
   onOutput?: (stream: "stdout" | "stderr", text: string) => void;
 }
@@ -81,18 +87,32 @@ export interface ProviderHost {
 
 const PROVIDER_KEY = "__provider";
 
-/** Spawns the real host with cwd = the project and returns a client bound to its port. */
+/**
+ * Starts the host as the engine does (pulumi/pulumi pkg/resource/plugin/plugin.go `ExecPlugin`):
+ * the `pulumi-resource-pulumi-nodejs` plugin shim, executed in the directory the engine computes
+ * from Pulumi.yaml, with the engine address as its one argument and the CLI's environment (here:
+ * a user's shell, nothing of the test runner's) plus the project name. The shim resolves
+ * `@pulumi/pulumi/cmd/dynamic-provider` from that directory and runs it with `node` from PATH.
+ */
 export async function startProviderHost(options: StartOptions): Promise<ProviderHost> {
-  // The engine's shim resolves the host from the project directory; resolving it from here finds
-  // the same file and also lets a test start the host in a directory that is not the project.
-  const hostPath = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
-  // The single positional argument is the engine address; the host never dials it (§2.5).
-  const child = spawn(process.execPath, [hostPath, "127.0.0.1:1"], {
-    cwd: options.cwd,
+  const launch = engineLaunch(options.projectRoot);
+  const cwd = options.workingDirectory ?? launch.workingDirectory;
+  const shim = join(
+    dirname(createRequire(join(cwd, "noop.js")).resolve("@pulumi/pulumi/package.json")),
+    "pulumi-resource-pulumi-nodejs",
+  );
+  // The single argument is the engine address; the host never dials it (pulumi-notes §2.5).
+  // Its own process group, so that closing it ends the shim and the node process under it.
+  const child = spawn(shim, ["127.0.0.1:1"], {
+    cwd,
+    detached: true,
     env: {
-      ...process.env,
-      ...options.env,
-      PULUMI_NODEJS_PROJECT: options.project ?? "triton-serving",
+      ...userShellEnvironment(options.env),
+      PULUMI_NODEJS_PROJECT: launch.projectName,
+      PULUMI_PROJECT: launch.projectName,
+      // A plugin's PULUMI_CONFIG holds only its own package's keys (pulumi-nodejs: none here);
+      // stack config reaches the provider through Configure (pulumi-notes §1.6).
+      PULUMI_CONFIG: "{}",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -190,7 +210,7 @@ export async function startProviderHost(options: StartOptions): Promise<Provider
       client.close();
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill();
+        process.kill(-child.pid!, "SIGTERM");
         await exited;
       }
     },

@@ -1,17 +1,18 @@
-// Runs the Pulumi program for one stack config in a fresh Node process (see child.ts) and returns
-// what it registered. Stack config comes either from a Pulumi.<stack>.yaml or from a test-built
-// object, as the same namespaced string map the Pulumi CLI hands a program.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+// Runs the Pulumi program for one stack config exactly as the engine runs it (see
+// test/support/engine/run-program.ts) and returns what it registered. Stack config comes either
+// from a Pulumi.<stack>.yaml or from a test-built object, as the same namespaced string map the
+// Pulumi CLI hands a program.
+import { resolve } from "node:path";
 import { readStackFile } from "../../../src/config/stack-file";
-import type { ComputedState, ProgramRun } from "../../support/pulumi-mocks";
+import type { ComputedState } from "../../support/pulumi-mocks";
+import { findProjectRoot } from "../../support/engine/pulumi-project";
+import { runPulumiProgram, type ProgramResult } from "../../support/engine/run-program";
 
-export const PROJECT_DIR = resolve(__dirname, "../../..");
+/** The project this test tree belongs to: the nearest Pulumi.yaml above it, as the CLI finds it. */
+export const PROJECT_DIR = findProjectRoot(resolve(__dirname));
 export const PROJECT = "triton-serving";
 
-export type ProgramResult = ({ ok: true } & ProgramRun) | { ok: false; error: string };
+export type { ProgramResult };
 
 /** Values as `pulumi config` passes them: strings, structured values as JSON. */
 export function toPulumiConfig(
@@ -36,52 +37,17 @@ export async function runStack(args: {
   values: Record<string, unknown>;
   secrets: Record<string, string>;
   preview?: boolean;
-  /**
-   * How TypeScript is loaded: `tsx` (fast, no type check) or `pulumi-ts-node`, ts-node registered
-   * as Pulumi's language host registers it (type-checked, the project's tsconfig). Default `tsx`.
-   */
-  loader?: "tsx" | "pulumi-ts-node";
   /** State the mocks add per resource type, as a provider would compute it at `up`. */
   computedState?: ComputedState;
+  /** Variables of the user's shell (e.g. MLflow credentials a CI job exports). */
+  env?: Record<string, string>;
 }): Promise<ProgramResult> {
-  const dir = mkdtempSync(join(tmpdir(), "program-run-"));
-  try {
-    const inPath = join(dir, "in.json");
-    const outPath = join(dir, "out.json");
-    writeFileSync(
-      inPath,
-      JSON.stringify({
-        stack: args.stack,
-        preview: args.preview ?? false,
-        ...(args.computedState !== undefined ? { computedState: args.computedState } : {}),
-        ...toPulumiConfig(args.values, args.secrets),
-      }),
-    );
-    const stderr: string[] = [];
-    const code = await new Promise<number | null>((done, fail) => {
-      const child = spawn(
-        process.execPath,
-        [
-          ...(args.loader === "pulumi-ts-node"
-            ? ["-r", join(__dirname, "pulumi-ts-node.cjs")]
-            : ["--import", "tsx"]),
-          join(__dirname, "child.ts"),
-          inPath,
-          outPath,
-        ],
-        { cwd: PROJECT_DIR, stdio: ["ignore", "ignore", "pipe"] },
-      );
-      child.stderr.on("data", (d: Buffer) => stderr.push(d.toString()));
-      child.on("error", fail);
-      child.on("exit", done);
-    });
-    // A failed program leaves the stack's own registration pending, so the runtime reports
-    // "promises still active" and exits 1 after the result was written: the file is the answer.
-    if (!existsSync(outPath)) {
-      throw new Error(`program run exited ${String(code)} without a result: ${stderr.join("")}`);
-    }
-    return JSON.parse(readFileSync(outPath, "utf8")) as ProgramResult;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return runPulumiProgram({
+    projectRoot: PROJECT_DIR,
+    stack: args.stack,
+    ...toPulumiConfig(args.values, args.secrets),
+    ...(args.preview !== undefined ? { preview: args.preview } : {}),
+    ...(args.computedState !== undefined ? { computedState: args.computedState } : {}),
+    ...(args.env !== undefined ? { env: args.env } : {}),
+  });
 }

@@ -5,6 +5,7 @@ import { after, before } from "node:test";
 import type { PublishedModel } from "../../support/mlflow/seed";
 import type { RecordedResource } from "../../support/pulumi-mocks";
 import { startSeededMlflow, type SeededMlflow } from "../../provider/seeded-mlflow";
+import type { EngineLogEntry } from "../../support/engine/mock-engine";
 import { runStack, stackFileValues } from "./run-stack";
 
 /** Filled in by the file's `before` hook; read it inside tests only. */
@@ -13,6 +14,8 @@ export interface StackRun {
   outputs: Record<string, unknown>;
   /** The versions the seeded MLflow holds, in order (`startSeededMlflow`). */
   published: PublishedModel[];
+  /** What the program reported to the engine (diagnostics of every severity). */
+  log: EngineLogEntry[];
 }
 
 /** Registers `before`/`after` hooks that start the seeded MLflow, run the stack and stop MLflow. */
@@ -21,9 +24,8 @@ export function runStackWithSeededMlflow(args: {
   /** The stack config, given the seeded MLflow's URL. */
   values: (mlflowUrl: string) => Record<string, unknown>;
   secrets: Record<string, string>;
-  loader?: "tsx" | "pulumi-ts-node";
 }): StackRun {
-  const run: StackRun = { resources: [], outputs: {}, published: [] };
+  const run: StackRun = { resources: [], outputs: {}, published: [], log: [] };
   let mlflow: SeededMlflow | undefined;
   before(async () => {
     mlflow = await startSeededMlflow();
@@ -33,6 +35,7 @@ export function runStackWithSeededMlflow(args: {
     run.resources = result.resources;
     run.outputs = result.outputs;
     run.published = mlflow.versions;
+    run.log = result.log;
   });
   after(async () => {
     await mlflow?.close();
