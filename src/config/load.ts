@@ -21,7 +21,12 @@ export interface LoadedStack {
   readonly secrets: StackSecrets;
 }
 
-/** Reads and validates the current stack's config. Throws ConfigError listing every problem. */
+/**
+ * Reads and validates the current stack's config. Throws a `pulumi.RunError` carrying the
+ * ConfigError's message, which lists every problem: the language host prints a RunError's message
+ * alone, where any other error would be shown as "failed with an unhandled exception" followed by
+ * a stack trace that says nothing to the person fixing a stack file (cmd/run/run.js).
+ */
 export function loadStackConfig(): LoadedStack {
   const project = pulumi.getProject();
   const stack = pulumi.getStack();
@@ -71,6 +76,8 @@ export function loadStackConfig(): LoadedStack {
       );
     }
   }
-  if (lines.length > 0 || config === undefined) throw new ConfigError(`stack ${stack}`, lines);
+  if (lines.length > 0 || config === undefined) {
+    throw new pulumi.RunError(new ConfigError(`stack ${stack}`, lines).message);
+  }
   return { config, secrets: secrets as StackSecrets };
 }

@@ -2,8 +2,8 @@
 // URN, parent, dependencies, `protect` and inputs (secrets still wrapped, so tests can check that
 // a secret only ever travels as a secret). pulumi-notes.md §2.
 //
-// A Node process hosts one mocked program run cleanly (the runtime's state is process-global), so
-// `runProgram` is meant for a fresh process: test/program/harness/ spawns one per stack.
+// Whole program runs do not use these in-process mocks: they run as the engine runs them
+// (test/support/engine). These serve tests that register a few resources in-process.
 import * as pulumi from "@pulumi/pulumi";
 
 /** The wrapper a secret value travels in through the mock monitor (rpc.ts `specialSecretSig`). */
@@ -134,36 +134,6 @@ export function installRecordingMocks(opts: {
       cb(err, res);
     });
   return recorded;
-}
-
-/**
- * Runs a Pulumi program module under recording mocks, the way the language host does
- * (`runInPulumiStack`), and waits until every registration has drained.
- */
-export async function runProgram(opts: {
-  programPath: string;
-  project: string;
-  stack: string;
-  config: Record<string, string>;
-  secretKeys: string[];
-  preview?: boolean;
-  computedState?: ComputedState;
-}): Promise<ProgramRun> {
-  const resources = installRecordingMocks(opts);
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-    // `require`, as Pulumi's Node.js language host loads a CommonJS program (cmd/run/run.js), so
-    // the program also runs under the ts-node registration that host uses.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(opts.programPath) as Record<string, unknown>;
-    return Promise.resolve({ ...mod });
-  });
-  await pulumi.runtime.disconnect();
-  const resolved: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(outputs ?? {})) {
-    if (k === "default" || k === "__esModule") continue;
-    resolved[k] = pulumi.Output.isInstance(v) ? await promiseOf(v) : v;
-  }
-  return { resources, outputs: resolved };
 }
 
 /** The value of an Output (under mocks every Output resolves). */
