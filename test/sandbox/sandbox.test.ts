@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { test } from "node:test";
+import { findProjectRoot } from "../support/engine/pulumi-project";
 
-const PROJECT_DIR = resolve(__dirname, "../..");
+const PROJECT_DIR = findProjectRoot(resolve(__dirname));
 
 void test("npm run sandbox: deploy v1, promote to v2, broken v3 rolled back; exit 0", async () => {
   const { code, stdout, stderr } = await new Promise<{
@@ -30,8 +31,8 @@ void test("npm run sandbox: deploy v1, promote to v2, broken v3 rolled back; exi
 
   const expectedInOrder = [
     "==> Start the Triton- and MLflow-compatible servers on loopback",
-    "==> Serialise the provider as `pulumi preview` does (the program's ModelDeployment under mocks)",
-    "==> Start Pulumi's dynamic-provider host (cwd = the project), as the engine does",
+    "==> pulumi preview: the program run as the engine runs it (a mocked resource monitor)",
+    "==> Start Pulumi's dynamic-provider host as the engine does (plugin shim, engine's directory)",
     "==> pulumi up: create — deploy version 1",
     "model=iris-classifier step=commit status=ok version=1",
     "    ok   version 1 committed and served",
