@@ -1,7 +1,7 @@
 // The harness starts the program and the dynamic-provider host where the engine would, by the
 // engine's own rule (pulumi/pulumi pkg/engine/project.go getPwdMain) applied to Pulumi.yaml — so a
 // change to Pulumi.yaml's `main` changes where every program and host test runs, as it changes
-// where `pulumi up` runs (docs/pulumi-notes.md §7).
+// where `pulumi up` runs (docs/engine-launch.md).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -6,7 +6,7 @@
 // `pulumi.runtime.setMocks`), so what a resource "creates" is the mocks' state; everything else —
 // the runner's working directory, ts-node as run.js registers it, config from PULUMI_CONFIG, the
 // dynamic provider's serialisation, how an unhandled error is reported and the exit code — is the
-// production path (docs/pulumi-notes.md §2.1, §7).
+// production path (docs/engine-launch.md).
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { EngineService } from "@pulumi/pulumi/proto/engine_grpc_pb";

@@ -1,6 +1,6 @@
 // How the Pulumi engine starts this project, derived from Pulumi.yaml with the engine's own rules,
 // so that every harness starts the program and the dynamic-provider host where and how the real
-// `pulumi preview/up/refresh/destroy` would (docs/pulumi-notes.md §7).
+// `pulumi preview/up/refresh/destroy` would (docs/engine-launch.md).
 //
 // - Working directory and entry point: `getPwdMain` (pulumi/pulumi pkg/engine/project.go): no
 //   `main` → the project root and entry ".", `main` naming a directory → that directory and ".",

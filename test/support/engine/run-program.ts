@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { unwrapSecrets, type ComputedState, type ProgramRun } from "../pulumi-mocks";
 import { startMockEngine, type EngineLogEntry } from "./mock-engine";
-import { engineLaunch, userShellEnvironment } from "./pulumi-project";
+import { engineLaunch, userShellEnvironment, type EngineLaunch } from "./pulumi-project";
 
 export type ProgramResult =
   | ({ ok: true; log: EngineLogEntry[] } & ProgramRun)
@@ -25,10 +25,15 @@ export interface RunProgramOptions {
   computedState?: ComputedState;
   /** Extra variables of the user's shell (credentials a user would export). */
   env?: Record<string, string>;
+  /**
+   * For benchmarks comparing loaders only: replaces what Pulumi.yaml's runtime options give
+   * (e.g. `nodeArgs: ["--import", "tsx"]` with `runtimeEnv: {}`).
+   */
+  launchOverride?: Partial<Pick<EngineLaunch, "nodeArgs" | "runtimeEnv">>;
 }
 
 export async function runPulumiProgram(opts: RunProgramOptions): Promise<ProgramResult> {
-  const launch = engineLaunch(opts.projectRoot);
+  const launch = { ...engineLaunch(opts.projectRoot), ...opts.launchOverride };
   const engine = await startMockEngine({
     project: launch.projectName,
     stack: opts.stack,
