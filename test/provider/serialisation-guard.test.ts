@@ -80,7 +80,10 @@ void describe("the serialised ModelDeployment provider", () => {
   });
 
   void test("captures only the loader, not the core, zod or the provider's run-time half", () => {
-    assert.match(providerText, /src\/provider\/provider-runtime\.ts/);
+    // It names the stable entry and API version (docs/provider-compatibility.md), no file path.
+    assert.match(providerText, /PROVIDER_ENTRY: "\.\/model-deployment-provider"/);
+    assert.match(providerText, /PROVIDER_API_VERSION: 1,/);
+    assert.equal(providerText.includes("src/provider"), false);
     assert.match(providerText, /require\("ts-node"\)/);
     for (const forbidden of [
       "zod",
@@ -103,13 +106,29 @@ void describe("the serialised ModelDeployment provider", () => {
     });
   });
 
-  void test("fails clearly when the host's cwd is not the project", () => {
+  void test("loads from a directory below the project (the engine's dirname(main)), finding Pulumi.yaml above", () => {
+    const result = runProvider(join(PROJECT_DIR, "src", "provider"));
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout).methods, [
+      "check",
+      "configure",
+      "create",
+      "delete",
+      "diff",
+      "read",
+      "update",
+    ]);
+  });
+
+  void test("fails clearly when the host runs outside any project", () => {
     const result = runProvider(scratch);
     assert.notEqual(result.status, 0);
     assert.match(
       result.stderr,
       new RegExp(
-        `cannot find ${escape(join(scratch, "src/provider/provider-runtime.ts"))}; expected the dynamic-provider host to run in the triton-serving project directory`,
+        escape(
+          `triton-serving ModelDeployment provider: no Pulumi.yaml at or above ${scratch}; expected the dynamic-provider host to run inside the triton-serving project (the engine starts it in the project directory)`,
+        ),
       ),
     );
   });
