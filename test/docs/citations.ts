@@ -191,7 +191,7 @@ export function findBrokenCitations(
   return broken;
 }
 
-const SCANNED_DIRS = ["src", "test", "bench", "scripts", DOC_DIR];
+const SCANNED_DIRS = ["src", "test", "bench", "scripts", "policy", ".github", DOC_DIR];
 const SCANNED_EXTENSIONS = /\.(ts|mts|cts|mjs|cjs|js|md|ya?ml|sh)$/;
 
 function walk(root: string, dir: string): string[] {
@@ -209,9 +209,15 @@ function walk(root: string, dir: string): string[] {
 /** The test of this checker: its examples of broken citations are broken on purpose. */
 const NOT_SCANNED = new Set(["test/docs/citations.test.ts"]);
 
-/** The files the citation check reads: src/, test/, bench/, scripts/, docs/ and README.md. */
+/**
+ * The files the citation check reads: src/, test/, bench/, scripts/, policy/, .github/, docs/,
+ * README.md and the top-level configuration files (eslint.config.mjs, Pulumi*.yaml).
+ */
 export function scannedFiles(root: string): ScannedFile[] {
-  const paths = [...SCANNED_DIRS.flatMap((d) => walk(root, d)), "README.md"].filter(
+  const topLevel = readdirSync(root)
+    .filter((f) => f === "README.md" || f === "eslint.config.mjs" || /^Pulumi.*\.ya?ml$/.test(f))
+    .sort();
+  const paths = [...SCANNED_DIRS.flatMap((d) => walk(root, d)), ...topLevel].filter(
     (p) => !NOT_SCANNED.has(p),
   );
   return paths.map((path) => ({ path, text: readFileSync(join(root, path), "utf8") }));
