@@ -159,6 +159,16 @@ void test("docs/runbooks.md has a runbook heading for every alert whose anchor i
   for (const anchor of linked) {
     assert.ok(anchors.includes(anchor ?? ""), `no heading for #${anchor} in ${RUNBOOKS_PATH}`);
   }
+  // The project's stacks keep the default base: the repository's page on GitHub.
+  for (const stack of projectStacks()) {
+    for (const r of rulesOf(stackInput(stack))) {
+      assert.equal(
+        r.annotations.runbook_url,
+        `https://github.com/triton-serving/triton-serving/blob/main/docs/runbooks.md#runbook-${r.alert.toLowerCase()}`,
+        `${stack}: ${r.alert}`,
+      );
+    }
+  }
   assert.match(doc, /`nv_inference_request_failure` counts only failures \*after\*/);
   assert.match(doc, /HTTP\s+4xx/);
   assert.match(doc, /belong to the gateway/);
