@@ -160,7 +160,7 @@ export const AlertingConfigSchema = z
       .url({ protocol: /^https?$/, error: "an http(s) URL" })
       .default("https://github.com/triton-serving/triton-serving")
       .describe(
-        "Page holding the runbooks; each alert's runbook_url is `<runbookBaseUrl>#runbook-<alertname in lower case>`.",
+        "Web page of this repository; each alert's runbook_url is `<runbookBaseUrl>/blob/main/docs/runbooks.md#runbook-<alertname in lower case>`. A URL ending in .md or .html is taken as the runbooks page itself.",
       ),
     rules: AlertRulesConfigSchema.describe("Thresholds, durations and severities of the alerts."),
     routing: RoutingConfigSchema.describe("Alertmanager grouping and timing."),

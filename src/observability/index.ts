@@ -12,6 +12,7 @@ export {
 export {
   ALERT_NAMES,
   MODEL_ALERT_NAMES,
+  RUNBOOKS_PATH,
   buildRuleGroups,
   runbookUrl,
   type AlertName,

@@ -42,9 +42,19 @@ export const MODEL_ALERT_NAMES: readonly AlertName[] = ALERT_NAMES.filter(
   (a) => a !== "TritonServerDown",
 );
 
-/** `<base>#runbook-<alertname lower-cased>`: the GitHub anchor of `### Runbook: <AlertName>`. */
+/** Where the runbooks live in this repository; docs/runbooks.md has one section per alert. */
+export const RUNBOOKS_PATH = "docs/runbooks.md";
+
+/**
+ * The runbook link of an alert: `#runbook-<alertname lower-cased>` is GitHub's anchor of the heading
+ * `### Runbook: <AlertName>` in docs/runbooks.md. `baseUrl` is the repository's web page
+ * (`<base>/blob/main/docs/runbooks.md#…`), or the runbooks page itself when it already names a
+ * `.md` or `.html` file (a copy hosted elsewhere), which is then used as is.
+ */
 export function runbookUrl(baseUrl: string, alert: AlertName): string {
-  return `${baseUrl.replace(/#.*$/, "")}#runbook-${alert.toLowerCase()}`;
+  const base = baseUrl.replace(/#.*$/, "").replace(/\/+$/, "");
+  const page = /\.(md|html?)$/i.test(base) ? base : `${base}/blob/main/${RUNBOOKS_PATH}`;
+  return `${page}#runbook-${alert.toLowerCase()}`;
 }
 
 export function buildRuleGroups(input: ObservabilityInput): RuleGroup[] {

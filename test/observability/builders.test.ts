@@ -13,8 +13,11 @@ import {
   buildRuleGroups,
   dashboardUid,
   NOT_STAGING,
+  RUNBOOKS_PATH,
+  runbookUrl,
   type ObservabilityInput,
 } from "../../src/observability";
+import { githubAnchor, markdownHeadings } from "../docs/citations";
 import {
   allInputs,
   PROJECT_DIR,
@@ -56,9 +59,27 @@ void describe("alert rules", () => {
       assert.deepEqual(Object.keys(r.annotations), ["summary", "description", "runbook_url"]);
       assert.equal(
         r.annotations.runbook_url,
-        `https://git.example.com/ops/triton-serving#runbook-${r.alert.toLowerCase()}`,
+        `https://git.example.com/ops/triton-serving/blob/main/docs/runbooks.md#runbook-${r.alert.toLowerCase()}`,
       );
     }
+  });
+
+  void test("runbook_url: a repository page gets docs/runbooks.md, a page URL is kept", () => {
+    assert.equal(
+      runbookUrl("https://github.com/acme/serving/", "TritonServerDown"),
+      "https://github.com/acme/serving/blob/main/docs/runbooks.md#runbook-tritonserverdown",
+    );
+    assert.equal(
+      runbookUrl("https://wiki.example.com/triton/runbooks.html#old", "TritonHighErrorRate"),
+      "https://wiki.example.com/triton/runbooks.html#runbook-tritonhigherrorrate",
+    );
+    assert.equal(
+      runbookUrl(
+        "https://git.example.com/ops/x/-/blob/stable/docs/runbooks.md",
+        "TritonModelNotServing",
+      ),
+      "https://git.example.com/ops/x/-/blob/stable/docs/runbooks.md#runbook-tritonmodelnotserving",
+    );
   });
 
   void test("threshold alerts show the measured value in the description", () => {
@@ -123,21 +144,30 @@ void describe("alert rules", () => {
   });
 });
 
-/** GitHub's heading anchor: lower case, punctuation except '-' and '_' dropped, spaces to '-'. */
-function githubAnchor(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
-    .replace(/\s/g, "-");
-}
-
-void test("the README has a runbook heading for every alert whose anchor is the runbook_url's", () => {
-  const doc = readFileSync(join(PROJECT_DIR, "README.md"), "utf8");
-  const anchors = [...doc.matchAll(/^#+ (.+)$/gm)].map((m) => githubAnchor(m[1] ?? ""));
-  for (const r of rulesOf(qa)) {
-    const anchor = (r.annotations.runbook_url ?? "").split("#")[1];
-    assert.ok(anchors.includes(anchor ?? ""), `no heading for #${anchor}`);
+void test("docs/runbooks.md has a runbook heading for every alert whose anchor is the runbook_url's", () => {
+  const doc = readFileSync(join(PROJECT_DIR, RUNBOOKS_PATH), "utf8");
+  const anchors = markdownHeadings(doc).map(githubAnchor);
+  const linked = rulesOf(qa).map((r) => {
+    const [page, anchor] = (r.annotations.runbook_url ?? "").split("#");
+    assert.ok(page?.endsWith(`/${RUNBOOKS_PATH}`), `${r.alert} links to ${page}`);
+    return anchor;
+  });
+  assert.deepEqual(
+    linked,
+    ALERT_NAMES.map((a) => `runbook-${a.toLowerCase()}`),
+  );
+  for (const anchor of linked) {
+    assert.ok(anchors.includes(anchor ?? ""), `no heading for #${anchor} in ${RUNBOOKS_PATH}`);
+  }
+  // The project's stacks keep the default base: the repository's page on GitHub.
+  for (const stack of projectStacks()) {
+    for (const r of rulesOf(stackInput(stack))) {
+      assert.equal(
+        r.annotations.runbook_url,
+        `https://github.com/triton-serving/triton-serving/blob/main/docs/runbooks.md#runbook-${r.alert.toLowerCase()}`,
+        `${stack}: ${r.alert}`,
+      );
+    }
   }
   assert.match(doc, /`nv_inference_request_failure` counts only failures \*after\*/);
   assert.match(doc, /HTTP\s+4xx/);

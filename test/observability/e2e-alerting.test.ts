@@ -266,7 +266,7 @@ void describe(`alerting end to end for stack ${stack} (env ${env})`, () => {
     assert.match(
       text,
       new RegExp(
-        `^\\*Triton mean latency high: ${model}\\*\\nMean request latency of model ${model} in ${ns} \\(env ${env}\\) is \\d+\\.\\d ms over ${RATE_WINDOW}, above 50 ms\\.\\nRunbook: ${base.alerting.runbookBaseUrl}#runbook-tritonmeanlatencyhigh\\n$`,
+        `^\\*Triton mean latency high: ${model}\\*\\nMean request latency of model ${model} in ${ns} \\(env ${env}\\) is \\d+\\.\\d ms over ${RATE_WINDOW}, above 50 ms\\.\\nRunbook: ${base.alerting.runbookBaseUrl}/blob/main/docs/runbooks\\.md#runbook-tritonmeanlatencyhigh\\n$`,
       ),
     );
     const measured = Number(/is (\d+\.\d) ms/.exec(text)?.[1]);

@@ -284,7 +284,7 @@ function batching(message: PbtxtMessage, source: string): TritonDynamicBatching 
   };
 }
 
-// Triton's default when no policy is written is latest { num_versions: 1 } (§2.3).
+// Triton's default when no policy is written is latest { num_versions: 1 } (triton-contract.md §2.3).
 function versionPolicy(message: PbtxtMessage | undefined, source: string): TritonVersionPolicy {
   if (message === undefined) return { latest: { num_versions: 1 } };
   const m = read(message, `${source} version_policy`, ["latest", "all", "specific"]);

@@ -1,5 +1,5 @@
 // config.pbtxt in protobuf text format, in the layout of Triton's documentation
-// (docs/user_guide/model_configuration.md): fields in a fixed order, lists in `[ … ]`, two-space
+// (https://github.com/triton-inference-server/server/blob/main/docs/user_guide/model_configuration.md): fields in a fixed order, lists in `[ … ]`, two-space
 // indentation. Deterministic: the same config always renders to the same bytes, so a re-run that
 // changes nothing rewrites nothing, and a diff of two committed configs shows only real changes.
 import type { TritonModelConfig, TritonTensorConfig, TritonVersionPolicy } from "./types";

@@ -65,7 +65,7 @@ export interface MlflowHandle {
     status: ModelVersionStatus,
     statusMessage?: string,
   ): void;
-  /** Put an object into the simulated S3 behind `s3://` artifact roots (§2.5). */
+  /** Put an object into the simulated S3 behind `s3://` artifact roots (mlflow-contract.md §2.5). */
   putS3Object(uri: string, data: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }

@@ -85,7 +85,7 @@ export interface ModelVersionRecord {
   statusMessage?: string;
   tags: KeyValue[];
   modelId: string;
-  /** Where the files are when `source` is not directly an artifact location (§3). */
+  /** Where the files are when `source` is not directly an artifact location (mlflow-contract.md §3). */
   storageLocation?: string;
   deleted: boolean;
   /** Async registration: reads left before the version settles. */

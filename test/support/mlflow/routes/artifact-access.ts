@@ -10,7 +10,7 @@ export function storageFor(core: ServerCore, rootUri: string): ArtifactLocation 
   if (location) return location;
   const runs = /^runs:\/([^/]+)\/?(.*)$/.exec(rootUri);
   if (runs) {
-    // A `runs:/<run>/<path>` URI resolves through the run's artifact root (§3).
+    // A `runs:/<run>/<path>` URI resolves through the run's artifact root (mlflow-contract.md §3).
     const run = core.store.getRun(runs[1]!);
     return storageFor(core, joinUri(run.artifactUri, runs[2]));
   }
