@@ -2,7 +2,7 @@
 // STABLE ENTRY POINT, not an internal file path.
 //
 // Why: Pulumi serialises the provider object by value into `__provider` and stores that text in
-// state (docs/pulumi-notes.md §1.9, §1.10); `refresh` and `destroy` later run the text stored at
+// state (pulumi-notes.md §1.9, §1.10); `refresh` and `destroy` later run the text stored at
 // the last create/update, not today's code. So what the text names is a compatibility contract
 // (docs/provider-compatibility.md): the entry name `./model-deployment-provider` of package.json
 // `exports`, which maps to whatever file implements it in this release, and the API version the

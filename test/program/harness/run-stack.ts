@@ -6,7 +6,11 @@ import { resolve } from "node:path";
 import { readStackFile } from "../../../src/config/stack-file";
 import type { ComputedState } from "../../support/pulumi-mocks";
 import { findProjectRoot } from "../../support/engine/pulumi-project";
-import { runPulumiProgram, type ProgramResult } from "../../support/engine/run-program";
+import {
+  runPulumiProgram,
+  type ProgramResult,
+  type RunProgramOptions,
+} from "../../support/engine/run-program";
 
 /** The project this test tree belongs to: the nearest Pulumi.yaml above it, as the CLI finds it. */
 export const PROJECT_DIR = findProjectRoot(resolve(__dirname));
@@ -41,6 +45,8 @@ export async function runStack(args: {
   computedState?: ComputedState;
   /** Variables of the user's shell (e.g. MLflow credentials a CI job exports). */
   env?: Record<string, string>;
+  /** Benchmarks only: another loader than Pulumi.yaml's (run-program.ts). */
+  launchOverride?: RunProgramOptions["launchOverride"];
 }): Promise<ProgramResult> {
   return runPulumiProgram({
     projectRoot: PROJECT_DIR,
@@ -49,5 +55,6 @@ export async function runStack(args: {
     ...(args.preview !== undefined ? { preview: args.preview } : {}),
     ...(args.computedState !== undefined ? { computedState: args.computedState } : {}),
     ...(args.env !== undefined ? { env: args.env } : {}),
+    ...(args.launchOverride !== undefined ? { launchOverride: args.launchOverride } : {}),
   });
 }
