@@ -2,12 +2,15 @@
 // measured as the engine runs it (test/support/engine: the language host's runner, in the engine's
 // working directory, ts-node registered by run.js from tsconfig.json) and, beside it, the same
 // runner with tsx as the loader (`nodeargs: --import tsx`, `typescript: false`) and with ts-node
-// type-checking (PULUMI_NODEJS_TRANSPILE_ONLY=false, what run.js does without tsconfig's
-// "ts-node": { "transpileOnly": true }). Interleaved rounds; min/median/max of each.
+// type-checking (what run.js does without tsconfig's "ts-node" section). Interleaved rounds;
+// min/median/max of each.
 //
 // Standalone: `npx tsx bench/program-evaluation.ts [--rounds N] [--stack dev]`.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startSeededMlflow } from "../test/provider/seeded-mlflow";
-import { runStack } from "../test/program/harness/run-stack";
+import { PROJECT_DIR, runStack } from "../test/program/harness/run-stack";
 import { stackFileValuesWithMlflow } from "../test/program/harness/seeded-stack";
 import { testSecrets } from "../test/program/harness/test-secrets";
 
@@ -26,8 +29,24 @@ const LOADERS: {
     loader: "tsx (nodeargs --import tsx)",
     override: { nodeArgs: ["--import", "tsx"], runtimeEnv: {} },
   },
-  { loader: "ts-node type-checking", env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } },
+  {
+    loader: "ts-node type-checking",
+    // run.js reads the tsconfig named by PULUMI_NODEJS_TSCONFIG_PATH (the `tsconfig` runtime
+    // option): the project's compiler options, without its "ts-node" section. (run.js reads
+    // `compilerOptions` of that one file and does not follow `extends`, so they are copied.)
+    env: { PULUMI_NODEJS_TSCONFIG_PATH: typeCheckingTsconfig() },
+  },
 ];
+
+function typeCheckingTsconfig(): string {
+  const dir = mkdtempSync(join(tmpdir(), "tsconfig-typecheck-"));
+  const file = join(dir, "tsconfig.json");
+  const project = JSON.parse(readFileSync(join(PROJECT_DIR, "tsconfig.json"), "utf8")) as {
+    compilerOptions: unknown;
+  };
+  writeFileSync(file, JSON.stringify({ compilerOptions: project.compilerOptions, files: [] }));
+  return file;
+}
 
 export async function measureProgramEvaluation(
   stack: string,

@@ -1,19 +1,22 @@
-// Guard: the provider that the program serialises (`__provider`) carries no secret, no core code
-// and no schema, and it loads in a fresh `node` process whose cwd is the project — and fails with
-// a clear message anywhere else (pulumi-notes §1.9, §1.10; design.md invariant 5).
+// Guard: the provider that the program serialises (`__provider`) when run as the engine runs it
+// carries no secret, no core code and no schema, and it loads in a fresh `node` process whose cwd
+// is the project — and fails with a clear message anywhere else (pulumi-notes §1.9, §1.10;
+// design.md invariant 5).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "../../src/config/stack-file";
-import { deployModels, modelDeploymentInputs } from "../../src/provider/deploy-models";
-import { installRecordingMocks, type RecordedResource } from "../support/pulumi-mocks";
-import { MODEL_DEPLOYMENT_TYPE, registered } from "./capture-provider";
+import { modelDeploymentInputs } from "../../src/provider/deploy-models";
+import { unwrapSecrets, type RecordedResource } from "../support/pulumi-mocks";
+import { PROJECT_DIR, runStack } from "../program/harness/run-stack";
+import { stackFileValuesWithMlflow } from "../program/harness/seeded-stack";
+import { testSecrets } from "../program/harness/test-secrets";
+import { MODEL_DEPLOYMENT_TYPE } from "./capture-provider";
+import { startSeededMlflow, type SeededMlflow } from "./seeded-mlflow";
 
-const PROJECT_DIR = resolve(__dirname, "../..");
 const SECRETS = {
   tritonApiKey: "guard-triton-key-5f2c9a",
   mlflowTrackingToken: "guard-mlflow-token-71be04",
@@ -23,22 +26,24 @@ const SECRETS = {
 let resources: RecordedResource[] = [];
 let providerText = "";
 let scratch = "";
+let mlflow: SeededMlflow | undefined;
 
 before(async () => {
-  // Secrets everywhere a careless provider could pick them up at serialisation time.
-  pulumi.runtime.setAllConfig(
-    Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`triton-serving:${k}`, v])),
-    Object.keys(SECRETS).map((k) => `triton-serving:${k}`),
-  );
-  process.env.TRITON_API_KEY = SECRETS.tritonApiKey;
-  process.env.MLFLOW_TRACKING_TOKEN = SECRETS.mlflowTrackingToken;
-  resources = installRecordingMocks({ project: "triton-serving", stack: "dev" });
-  const config = readStackConfig(PROJECT_DIR, "dev");
-  const { deployments } = deployModels(config, {
-    resolve: (m) => Promise.resolve({ version: "13", runId: `run-of-${m.name}` }),
-    dependsOn: [],
+  // The text `pulumi preview` would store: the whole program run as the engine runs it, with
+  // secrets everywhere a careless provider could pick them up at serialisation time — secret
+  // stack config and the user's environment.
+  mlflow = await startSeededMlflow();
+  const run = await runStack({
+    stack: "dev",
+    values: stackFileValuesWithMlflow("dev", mlflow.url),
+    secrets: { ...testSecrets("dev"), ...SECRETS },
+    env: {
+      TRITON_API_KEY: SECRETS.tritonApiKey,
+      MLFLOW_TRACKING_TOKEN: SECRETS.mlflowTrackingToken,
+    },
   });
-  await registered(deployments);
+  if (!run.ok) throw new Error(run.error);
+  resources = run.resources;
   const deployment = resources.find((r) => r.type === MODEL_DEPLOYMENT_TYPE);
   assert.ok(deployment, "a ModelDeployment was registered");
   assert.equal(
@@ -51,22 +56,24 @@ before(async () => {
   writeFileSync(join(scratch, "provider.js"), providerText);
 });
 
-after(() => {
-  delete process.env.TRITON_API_KEY;
-  delete process.env.MLFLOW_TRACKING_TOKEN;
+after(async () => {
+  await mlflow?.close();
   if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
 });
 
 void describe("the serialised ModelDeployment provider", () => {
   void test("is registered with the documented type token and exactly the resolved inputs", () => {
     const config = readStackConfig(PROJECT_DIR, "dev");
+    config.mlflow.trackingUri = mlflow!.url;
     const model = config.models[0]!;
     const deployment = resources.find((r) => r.type === MODEL_DEPLOYMENT_TYPE)!;
     assert.equal(deployment.name, `model-${model.name}`);
     const { __provider: _p, ...inputs } = deployment.inputs;
+    // Alias A of the seeded MLflow names its second version.
+    const resolved = mlflow!.versions[1]!;
     assert.deepEqual(
       inputs,
-      modelDeploymentInputs(config, model, { version: "13", runId: `run-of-${model.name}` }),
+      modelDeploymentInputs(config, model, { version: resolved.version, runId: resolved.runId }),
     );
   });
 
@@ -74,8 +81,13 @@ void describe("the serialised ModelDeployment provider", () => {
     for (const [key, value] of Object.entries(SECRETS)) {
       assert.equal(providerText.includes(value), false, `${key} must not be in __provider`);
     }
+    // The program does pass the API key to Kubernetes (the Triton Secret), but only ever as a
+    // secret: with every secret replaced, no resource's inputs hold any secret value.
     for (const r of resources) {
-      assert.equal(JSON.stringify(r.inputs).includes(SECRETS.tritonApiKey), false, r.name);
+      const plain = JSON.stringify(unwrapSecrets(r.inputs, () => "[secret]"));
+      for (const [key, value] of Object.entries(SECRETS)) {
+        assert.equal(plain.includes(value), false, `${key} in plain text in ${r.type} ${r.name}`);
+      }
     }
   });
 
