@@ -113,6 +113,54 @@ export class MlflowClient {
     );
   }
 
+  /**
+   * Sets a tag on a model version (`POST model-versions/set-tag`, mlflow-contract.md §1.1 and
+   * §8 item 8: registry writes take a JSON body). Setting the same value twice is harmless, so
+   * the call may be retried like a read.
+   */
+  async setModelVersionTag(
+    name: string,
+    version: string,
+    key: string,
+    value: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.http.json({
+        method: "POST",
+        path: "/api/2.0/mlflow/model-versions/set-tag",
+        json: { name, version, key, value },
+        idempotent: true,
+        signal,
+      });
+    } catch (err) {
+      throw wrapError(err, `setting tag ${key} on model version ${name}/${version}`);
+    }
+  }
+
+  /**
+   * Points an alias at a version (`POST registered-models/alias`: an upsert, mlflow-contract.md
+   * §1.1, so a retry is harmless).
+   */
+  async setAlias(
+    name: string,
+    alias: string,
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.http.json({
+        method: "POST",
+        path: "/api/2.0/mlflow/registered-models/alias",
+        json: { name, alias, version },
+        idempotent: true,
+        signal,
+      });
+    } catch (err) {
+      throw wrapError(err, `setting alias ${alias} of ${name} to version ${version}`);
+    }
+  }
+
   /** Releases pooled connections. */
   async close(): Promise<void> {
     await this.agent?.close();
