@@ -5,7 +5,6 @@
 // a refused write is a warning and the deployment stands.
 import assert from "node:assert/strict";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -19,6 +18,8 @@ import {
 } from "../../src/core";
 import { deployWithCore } from "../../src/provider/core-bridge";
 import { readProviderSecrets } from "../../src/provider/secrets";
+import type { ModelDeploymentInputs } from "../../src/provider/state";
+import { closedPort } from "../support/closed-port";
 import { startMlflowServer, type MlflowHandle } from "../support/mlflow";
 import { publishOnnxModel } from "../support/mlflow/seed";
 import { irisModel } from "../support/onnx/fixtures";
@@ -212,6 +213,25 @@ void describe("called after the transaction returned", () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  /** ModelDeployment inputs of model `iris` on this Triton and MLflow, as the deployer. */
+  const providerInputs = (over: Partial<ModelDeploymentInputs>) =>
+    sampleInputs({
+      modelName: "iris",
+      repositoryRoot: root,
+      runId: "",
+      tritonEndpoints: [triton.httpUrl],
+      mlflowTrackingUri: mlflow.url,
+      mlflowUsername: DEPLOYER.username,
+      smoke: { requests: 2 },
+      timeouts: {
+        tritonRequestMs: 5000,
+        tritonLoadMs: 10000,
+        tritonReadyMs: 3000,
+        mlflowRequestMs: 5000,
+      },
+      ...over,
+    });
+
   void test("the CLI with a read-only token: committed, exit 0, the refusals on stderr", async () => {
     const project = await mkdtemp(join(tmpdir(), "write-back-project-"));
     await copyFile(join(REPO, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
@@ -288,22 +308,7 @@ void describe("called after the transaction returned", () => {
     const lines: string[] = [];
     const outcome = await deployWithCore(
       secrets,
-      sampleInputs({
-        modelName: "iris",
-        repositoryRoot: root,
-        version: versions[1]!,
-        runId: "",
-        tritonEndpoints: [triton.httpUrl],
-        mlflowTrackingUri: mlflow.url,
-        mlflowUsername: DEPLOYER.username,
-        smoke: { requests: 2 },
-        timeouts: {
-          tritonRequestMs: 5000,
-          tritonLoadMs: 10000,
-          tritonReadyMs: 3000,
-          mlflowRequestMs: 5000,
-        },
-      }),
+      providerInputs({ version: versions[1]! }),
       (line) => lines.push(line),
     );
     assert.equal(outcome.servedVersion, versions[1]);
@@ -332,27 +337,14 @@ void describe("called after the transaction returned", () => {
     );
     const failing = deployWithCore(
       secrets,
-      sampleInputs({
-        modelName: "iris",
-        repositoryRoot: root,
+      providerInputs({
         version: versions[0]!,
-        runId: "",
         // The graph's input is [1,4]: validate refuses [4] before Triton is touched.
         tritonConfig: {
           maxBatchSize: 0,
           inputs: [{ name: "input", dataType: "TYPE_FP32", dims: [4] }],
           outputs: [{ name: "probabilities", dataType: "TYPE_FP32", dims: [1, 3] }],
           instanceGroup: { kind: "KIND_CPU", count: 1 },
-        },
-        tritonEndpoints: [triton.httpUrl],
-        mlflowTrackingUri: mlflow.url,
-        mlflowUsername: DEPLOYER.username,
-        smoke: { requests: 2 },
-        timeouts: {
-          tritonRequestMs: 5000,
-          tritonLoadMs: 10000,
-          tritonReadyMs: 3000,
-          mlflowRequestMs: 5000,
         },
       }),
       () => undefined,
@@ -382,13 +374,3 @@ void describe("called after the transaction returned", () => {
     assert.equal("writeBack" in secrets, false);
   });
 });
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}

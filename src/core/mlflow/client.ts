@@ -125,17 +125,12 @@ export class MlflowClient {
     value: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    try {
-      await this.http.json({
-        method: "POST",
-        path: "/api/2.0/mlflow/model-versions/set-tag",
-        json: { name, version, key, value },
-        idempotent: true,
-        signal,
-      });
-    } catch (err) {
-      throw wrapError(err, `setting tag ${key} on model version ${name}/${version}`);
-    }
+    await this.writeJson(
+      "/api/2.0/mlflow/model-versions/set-tag",
+      { name, version, key, value },
+      `setting tag ${key} on model version ${name}/${version}`,
+      signal,
+    );
   }
 
   /**
@@ -148,16 +143,25 @@ export class MlflowClient {
     version: string,
     signal?: AbortSignal,
   ): Promise<void> {
+    await this.writeJson(
+      "/api/2.0/mlflow/registered-models/alias",
+      { name, alias, version },
+      `setting alias ${alias} of ${name} to version ${version}`,
+      signal,
+    );
+  }
+
+  /** An idempotent registry write: POST with a JSON body; `doing` names it in the error. */
+  private async writeJson(
+    path: string,
+    json: Record<string, string>,
+    doing: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     try {
-      await this.http.json({
-        method: "POST",
-        path: "/api/2.0/mlflow/registered-models/alias",
-        json: { name, alias, version },
-        idempotent: true,
-        signal,
-      });
+      await this.http.json({ method: "POST", path, json, idempotent: true, signal });
     } catch (err) {
-      throw wrapError(err, `setting alias ${alias} of ${name} to version ${version}`);
+      throw wrapError(err, doing);
     }
   }
 
