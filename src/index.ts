@@ -1,7 +1,7 @@
 // The Pulumi program: one environment per stack. Wiring only: load the stack config, create the
 // platform components, export what operators and the deployment need. Everything that differs
 // between environments comes from Pulumi.<stack>.yaml.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { AlertRules } from "./components/alert-rules";
 import { Dashboards } from "./components/dashboards";
@@ -11,6 +11,7 @@ import { Namespace } from "./components/namespace";
 import { TritonServer } from "./components/triton-server";
 import { deployModels } from "./provider/deploy-models";
 import { mlflowResolver } from "./provider/resolve-model-version";
+import { gateRegistrations, resolveAndCheck } from "./provider/resolve-gate";
 import { commonLabels, tritonLabels, tritonSelectorLabels } from "./lib/labels";
 import { objectNames } from "./lib/names";
 import {
@@ -27,6 +28,19 @@ const names = objectNames(config);
 const env = config.environment;
 const release = config.monitoring.releaseName;
 const observability = observabilityInputFromConfig(config);
+
+// ---- model versions, before anything else -------------------------------------------------------
+// Every model's alias is resolved against MLflow first, while previewing and again at `up`, and
+// checked against the reviewed preview's versions when TRITON_SERVING_EXPECTED_VERSIONS names
+// them. No resource is registered until that passed, so a refusal changes nothing
+// (src/provider/resolve-gate.ts, src/provider/reviewed-versions.ts).
+const versions = resolveAndCheck(
+  pulumi.getStack(),
+  config,
+  mlflowResolver(config, secrets),
+  process.env,
+);
+gateRegistrations(versions.ready);
 
 // ---- namespaces ---------------------------------------------------------------------------------
 
@@ -105,11 +119,11 @@ const triton = new TritonServer("triton", {
 
 // ---- model deployments --------------------------------------------------------------------------
 // One ModelDeployment per entry of `config.models`, each after the Triton Deployment (it is ready
-// once every committed model serves, and a never-deployed model does not block it). Each model's
-// alias is resolved against MLflow right here, while previewing, so the preview shows
-// `version: "12" => "13"` and `up` deploys exactly that version (src/provider/deploy-models.ts).
+// once every committed model serves, and a never-deployed model does not block it). The versions
+// are the ones resolved at the top, so the preview shows `version: "12" => "13"` and `up` deploys
+// exactly that version (src/provider/deploy-models.ts).
 const modelDeployments = deployModels(config, {
-  resolve: mlflowResolver(config, secrets),
+  resolve: versions.resolve,
   dependsOn: [triton],
 });
 

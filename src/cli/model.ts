@@ -11,9 +11,12 @@ import {
   errorMessage,
   readHistory,
   readModelStatus,
+  registryOutcomeOf,
   resolveModelVersion,
   verifyModel,
+  writeBackDeployment,
   type DeployEnvironment,
+  type DeploymentResult,
   type DeployRequest,
   type SmokeRequest,
 } from "../core";
@@ -63,7 +66,7 @@ export async function runModelCli(argv: readonly string[], io: CliIo): Promise<n
   }
   switch (args.command) {
     case "deploy":
-      return deploy(args, env, models, io);
+      return deploy(args, env, models, io, writeBackOf(config));
     case "status":
       return status(args, env, models, io);
     case "verify":
@@ -96,6 +99,7 @@ async function deploy(
   env: DeployEnvironment,
   models: ModelConfig[],
   io: CliIo,
+  writeBack: WriteBack | undefined,
 ): Promise<number> {
   const progress = createProgressFormatter(io.stderr, { format: "logfmt" });
   const results: unknown[] = [];
@@ -126,7 +130,9 @@ async function deploy(
       });
       results.push(result);
       if (!args.json) io.stdout.write(`${deployLine(result)}\n`);
+      await writeBackAfter(writeBack, env, request, { result }, io);
     } catch (error) {
+      await writeBackAfter(writeBack, env, request, { error }, io);
       if (error instanceof DeploymentError) {
         io.stderr.write(`${m.name}: ${error.message}\n`);
         results.push({ ...error.result, step: error.step, error: error.message });
@@ -140,6 +146,37 @@ async function deploy(
   }
   if (args.json) io.stdout.write(`${JSON.stringify({ command: "deploy", results }, null, 2)}\n`);
   return exit;
+}
+
+type WriteBack = { environment: string };
+
+/** Stack `mlflow.writeBack` (on by default): the registry hears of every deployment attempt. */
+function writeBackOf(config: StackConfig): WriteBack | undefined {
+  return config.mlflow.writeBack ? { environment: config.environment } : undefined;
+}
+
+/**
+ * MLflow write-back after the transaction has returned or thrown (src/core/writeback): a refused
+ * write is a warning on stderr and never changes the exit code.
+ */
+async function writeBackAfter(
+  writeBack: WriteBack | undefined,
+  env: DeployEnvironment,
+  request: DeployRequest,
+  answer: { result: DeploymentResult } | { error: unknown },
+  io: CliIo,
+): Promise<void> {
+  if (writeBack === undefined) return;
+  // deployed_at is the commit's own time (current.json), as the provider records it.
+  const committedAt =
+    "result" in answer
+      ? (await readModelStatus(env, request.model).catch(() => undefined))?.committed?.updatedAtUtc
+      : undefined;
+  const report = await writeBackDeployment(
+    { environment: writeBack.environment, mlflow: env.mlflow },
+    registryOutcomeOf(request, committedAt !== undefined ? { ...answer, committedAt } : answer),
+  );
+  for (const warning of report.warnings) io.stderr.write(`warning: ${warning}\n`);
 }
 
 /** The core's DeployRequest for a model of the stack config and its resolved version. */

@@ -357,6 +357,12 @@ const MlflowSchema = z
       .optional()
       .describe("Basic-auth user (its password is the secret `mlflowTrackingPassword`)."),
     requestTimeoutMs: int(1).default(30_000).describe("Timeout of one MLflow call."),
+    writeBack: z
+      .boolean()
+      .default(true)
+      .describe(
+        "After each deployment attempt, record it on the model version: tags `triton.<environment>.deployed_at` and `triton.<environment>.verified_p95_ms` and the alias `<environment>-serving` on commit, `triton.<environment>.failed_at` and `triton.<environment>.failure` on failure. Needs write access to the registry; a refused write is a warning and never fails or undoes the deployment.",
+      ),
   })
   .describe("The MLflow Model Registry the models are resolved from.");
 

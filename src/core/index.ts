@@ -165,3 +165,10 @@ export {
 } from "./repository";
 export type { MlflowClientOptions, ResolvedModelVersion, VersionSelector } from "./mlflow";
 export { mlflowClientOptionsFromEnv } from "./mlflow";
+export {
+  registryOutcomeOf,
+  writeBackDeployment,
+  writeBackKeys,
+  type DeploymentOutcomeForRegistry,
+  type WriteBackReport,
+} from "./writeback";

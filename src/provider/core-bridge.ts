@@ -9,12 +9,14 @@ import {
   unloadModel,
   type CommittedPointer,
   type DeployEnvironment,
+  type DeploymentResult,
   type DeployRequest,
 } from "../core";
 import { sha256File } from "../core/repository";
 import { mlflowClientOptions } from "./mlflow-options";
 import type { ProviderSecrets } from "./secrets";
 import type { ModelDeploymentInputs } from "./state";
+import { writeBackAfterDeploy } from "./write-back";
 
 /** What a successful deployment adds to the resource's outputs. */
 export interface DeployOutcome {
@@ -118,7 +120,14 @@ export async function deployWithCore(
     { write: (text) => writeLine(text.replace(/\n$/, "")) },
     { tty: false },
   );
-  const result = await deployModel(env, requestFor(inputs), { onProgress });
+  let result: DeploymentResult;
+  try {
+    result = await deployModel(env, requestFor(inputs), { onProgress });
+  } catch (error) {
+    // The transaction has decided (rolled back); the registry hears of it, then up fails as before.
+    await writeBackAfterDeploy(secrets, env, inputs, { error }, writeLine);
+    throw error;
+  }
   const status = await modelStatus(secrets, inputs);
   const committed = status.committed;
   if (committed === undefined || committed.version !== inputs.version) {
@@ -130,6 +139,16 @@ export async function deployWithCore(
   writeLine(
     `model=${inputs.modelName} step=deploy status=${result.outcome} version=${inputs.version}` +
       (result.fromVersion !== undefined ? ` from=${result.fromVersion}` : ""),
+  );
+  await writeBackAfterDeploy(
+    secrets,
+    env,
+    inputs,
+    {
+      result,
+      ...(committed.committedAt !== undefined ? { committedAt: committed.committedAt } : {}),
+    },
+    writeLine,
   );
   return {
     sha256: committed.sha256 ?? result.sha256 ?? "",

@@ -1,6 +1,6 @@
 // Resolves a configured model's MLflow alias (or pinned version) to an immutable version while the
 // program runs — i.e. during `pulumi preview` — through the core's MLflow client.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ModelConfig, StackConfig } from "../config/schema";
 import type { StackSecrets } from "../config/load";
 import { MlflowClient } from "../core/mlflow";
@@ -61,19 +61,28 @@ export async function resolveModelVersion(
 
 /**
  * The resolver the program uses: MLflow credentials come from the stack's secret config (else the
- * standard MLFLOW_TRACKING_* variables). The resolved version is not secret, so the result is
- * unsecreted — otherwise the preview would show `[secret]` instead of `version: "12" => "13"`.
+ * standard MLFLOW_TRACKING_* variables). A plain Promise, not an Output: the resolved version is
+ * not secret (the preview must show `version: "12" => "13"`, not `[secret]`), and the program
+ * resolves every model before it registers anything (resolve-gate.ts).
  */
 export function mlflowResolver(
   config: StackConfig,
   secrets: Pick<StackSecrets, "mlflowTrackingToken" | "mlflowTrackingPassword">,
-): (model: ModelConfig) => pulumi.Output<ResolvedModelVersion> {
-  return (model) =>
-    pulumi.unsecret(
-      pulumi
-        .all([secrets.mlflowTrackingToken, secrets.mlflowTrackingPassword])
-        .apply(([token, password]) => resolveModelVersion(config, model, { token, password })),
-    );
+): (model: ModelConfig) => Promise<ResolvedModelVersion> {
+  const credentials = Promise.all([
+    valueOf(secrets.mlflowTrackingToken),
+    valueOf(secrets.mlflowTrackingPassword),
+  ]);
+  return async (model) => {
+    const [token, password] = await credentials;
+    return resolveModelVersion(config, model, { token, password });
+  };
+}
+
+/** The plain value of a config secret (known in preview and up alike: it comes from the stack). */
+function valueOf(secret: pulumi.Output<string> | undefined): Promise<string | undefined> {
+  if (secret === undefined) return Promise.resolve(undefined);
+  return new Promise((resolve) => secret.apply((value) => resolve(value)));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -12,6 +12,13 @@ export interface ProviderSecrets {
   tritonApiKey: string | undefined;
   mlflowTrackingToken: string | undefined;
   mlflowTrackingPassword: string | undefined;
+  /**
+   * Not a secret, but read the same way (stack config, in `configure`): MLflow write-back after a
+   * deployment (stack `mlflow.writeBack`, on by default), tagged with the stack's `environment`.
+   * Absent when write-back is off or the config names no environment. Not an input on purpose:
+   * a new input would change every existing ModelDeployment's state and show a diff.
+   */
+  writeBack?: { environment: string };
 }
 
 /** The stack config keys (project namespace) the provider reads; each has an environment fallback. */
@@ -35,11 +42,27 @@ export function readProviderSecrets(
     const fromEnv = env[SECRET_KEYS[key].env];
     return fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined;
   };
+  const writeBack = writeBackSettings(get);
   return {
     tritonApiKey: read("tritonApiKey"),
     mlflowTrackingToken: read("mlflowTrackingToken"),
     mlflowTrackingPassword: read("mlflowTrackingPassword"),
+    ...(writeBack !== undefined ? { writeBack } : {}),
   };
+}
+
+/** `environment` and `mlflow.writeBack` (a JSON object in the engine's config) of the stack. */
+function writeBackSettings(get: (key: string) => string | undefined): ProviderSecrets["writeBack"] {
+  const environment = get("environment");
+  if (environment === undefined || environment === "") return undefined;
+  let mlflow: unknown;
+  try {
+    mlflow = JSON.parse(get("mlflow") ?? "{}");
+  } catch {
+    mlflow = {};
+  }
+  const enabled = (mlflow as { writeBack?: unknown } | null)?.writeBack !== false;
+  return enabled ? { environment } : undefined;
 }
 
 /** Every secret value that is set, for redaction of messages that leave the provider. */

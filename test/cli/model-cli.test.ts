@@ -39,6 +39,12 @@ async function makeProject(): Promise<string> {
       smoke: { requests: 2 },
     },
   ];
+  // MLflow write-back (on by default) would add the alias `dev-serving` that the messages below
+  // list among the model's aliases; it has its own tests (test/gitops/write-back.test.ts).
+  dev.config["triton-serving:mlflow"] = {
+    ...(dev.config["triton-serving:mlflow"] as object),
+    writeBack: false,
+  };
   await writeFile(join(dir, "Pulumi.cli.yaml"), stringify(dev));
   return dir;
 }

@@ -5,7 +5,6 @@
 // Promotion by stack config (another alias, or a pinned version) is what the provider's diff calls
 // an in-place update of exactly the properties that moved.
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import {
@@ -21,6 +20,7 @@ import { resolveModelVersion } from "../../src/provider/resolve-model-version";
 import { STATE_VERSION } from "../../src/provider/state";
 import { MODEL_DEPLOYMENT_TYPE } from "./capture-provider";
 import { startSeededMlflow, type SeededMlflow } from "./seeded-mlflow";
+import { closedPort } from "../support/closed-port";
 
 /** What the provider would compute at `up`; the mock returns it with the echoed inputs. */
 const COMPUTED = { sha256: "5".repeat(64), committedAt: "2026-11-22T01:02:03Z" };
@@ -294,13 +294,3 @@ void describe("resolving a model's version while previewing", () => {
     });
   });
 });
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}

@@ -113,6 +113,58 @@ export class MlflowClient {
     );
   }
 
+  /**
+   * Sets a tag on a model version (`POST model-versions/set-tag`, mlflow-contract.md §1.1 and
+   * §8 item 8: registry writes take a JSON body). Setting the same value twice is harmless, so
+   * the call may be retried like a read.
+   */
+  async setModelVersionTag(
+    name: string,
+    version: string,
+    key: string,
+    value: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.writeJson(
+      "/api/2.0/mlflow/model-versions/set-tag",
+      { name, version, key, value },
+      `setting tag ${key} on model version ${name}/${version}`,
+      signal,
+    );
+  }
+
+  /**
+   * Points an alias at a version (`POST registered-models/alias`: an upsert, mlflow-contract.md
+   * §1.1, so a retry is harmless).
+   */
+  async setAlias(
+    name: string,
+    alias: string,
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.writeJson(
+      "/api/2.0/mlflow/registered-models/alias",
+      { name, alias, version },
+      `setting alias ${alias} of ${name} to version ${version}`,
+      signal,
+    );
+  }
+
+  /** An idempotent registry write: POST with a JSON body; `doing` names it in the error. */
+  private async writeJson(
+    path: string,
+    json: Record<string, string>,
+    doing: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    try {
+      await this.http.json({ method: "POST", path, json, idempotent: true, signal });
+    } catch (err) {
+      throw wrapError(err, doing);
+    }
+  }
+
   /** Releases pooled connections. */
   async close(): Promise<void> {
     await this.agent?.close();

@@ -7,13 +7,25 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { unwrapSecrets, type ComputedState, type ProgramRun } from "../pulumi-mocks";
+import {
+  unwrapSecrets,
+  type ComputedState,
+  type ProgramRun,
+  type RecordedResource,
+} from "../pulumi-mocks";
 import { startMockEngine, type EngineLogEntry } from "./mock-engine";
 import { engineLaunch, userShellEnvironment, type EngineLaunch } from "./pulumi-project";
 
 export type ProgramResult =
   | ({ ok: true; log: EngineLogEntry[] } & ProgramRun)
-  | { ok: false; error: string; log: EngineLogEntry[]; exitCode: number | null };
+  | {
+      ok: false;
+      error: string;
+      log: EngineLogEntry[];
+      exitCode: number | null;
+      /** What the program registered before it failed (a refusal should register nothing). */
+      resources: RecordedResource[];
+    };
 
 export interface RunProgramOptions {
   projectRoot: string;
@@ -88,6 +100,7 @@ export async function runPulumiProgram(opts: RunProgramOptions): Promise<Program
         error: errors.length > 0 ? errors.join("\n") : stderr.join("").trim(),
         log,
         exitCode,
+        resources: engine.resources,
       };
     }
     return {
