@@ -20,6 +20,7 @@ import {
 import { MODEL_USAGE, parseModelArgs, UsageError, type ModelCliArgs } from "./model-args";
 import { deployEnvironmentFor } from "./model-environment";
 import { deployLine, historyLine, statusLines, verifyLine } from "./model-output";
+import { abortOnStopSignals } from "./stop-signals";
 
 /** Exit codes (documented in the usage text). */
 export const EXIT = { ok: 0, rolledBack: 1, usage: 2, rollbackFailed: 3 } as const;
@@ -255,8 +256,7 @@ async function history(
 
 if (require.main === module) {
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort(new Error("interrupted (SIGINT)")));
-  process.once("SIGTERM", () => controller.abort(new Error("terminated (SIGTERM)")));
+  abortOnStopSignals(controller, process.stderr);
   void runModelCli(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),
