@@ -199,7 +199,7 @@ void describe("npm run model", () => {
     await triton.crash();
     await triton.restart();
     const status = await run(["status", "--stack", "cli"], env, project);
-    assert.equal(status.code, 0);
+    assert.equal(status.code, 5);
     assert.ok(
       status.stdout.endsWith(
         `  ${triton.httpUrl}: serving nothing\n  DRIFT: an endpoint does not serve exactly the committed version\n`,

@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { runModelCli } from "../../src/cli/model";
+import { NPM_BANNER_NOTE, runModelCli } from "../../src/cli/model";
 import { until } from "../conformance/triton/helpers";
 import { irisModel } from "../support/onnx/fixtures";
 import { MODEL, publish, readyVersions, startBench, type Bench } from "../core/transaction/harness";
@@ -39,10 +39,15 @@ interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function launch(launcher: Launcher, args: string[], env: Record<string, string>): Child {
+function launch(
+  launcher: Launcher,
+  args: string[],
+  env: Record<string, string>,
+  silent = true,
+): Child {
   const [cmd, argv] =
     launcher === "npm"
-      ? ["npm", ["run", "--silent", "model", "--", ...args]]
+      ? ["npm", ["run", ...(silent ? ["--silent"] : []), "model", "--", ...args]]
       : [process.execPath, ["--import", "tsx", join(REPO, "src/cli/model.ts"), ...args]];
   // detached: its own process group, whose id is its pid (what Airflow signals).
   const proc = spawn(cmd, argv, {
@@ -187,4 +192,53 @@ void describe("SIGINT/SIGTERM to the model CLI's real launchers", () => {
     void test(`${t.launcher}: ${t.signal} x${t.times} to the ${t.to} during ${t.during}`, () =>
       trial(t));
   }
+});
+
+void describe("npm run model --json", () => {
+  let bench: Bench;
+  let project: string;
+
+  before(async () => {
+    bench = await startBench();
+    project = await makeProject();
+  });
+  after(async () => {
+    await bench.close();
+  });
+
+  async function npmStatus(silent: boolean) {
+    const child = launch(
+      "npm",
+      ["status", "--stack", "cli", "--project-dir", project, "--json"],
+      benchEnv(bench),
+      silent,
+    );
+    const exit = await child.exited;
+    return { ...exit, stdout: child.stdout, stderr: child.stderr };
+  }
+
+  void test("with -s stdout is exactly the JSON document", async () => {
+    const r = await npmStatus(true);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      command: "status",
+      models: [
+        {
+          model: MODEL,
+          served: [{ endpoint: bench.tritons[0]!.httpUrl, readyVersions: [] }],
+          drift: false,
+        },
+      ],
+    });
+    assert.equal(r.stderr, "");
+  });
+
+  void test("without -s npm's banner comes first, and the CLI says how to avoid it", async () => {
+    const r = await npmStatus(false);
+    assert.equal(r.code, 0, r.stderr);
+    const banner = `\n> triton-serving@0.1.0 model\n> exec node --import tsx src/cli/model.ts status --stack cli --project-dir ${project} --json\n\n`;
+    assert.equal(r.stdout.slice(0, banner.length), banner);
+    assert.equal(JSON.parse(r.stdout.slice(banner.length)).command, "status");
+    assert.equal(r.stderr, NPM_BANNER_NOTE);
+  });
 });
