@@ -4,6 +4,7 @@ import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { runModelCli } from "../../src/cli/model";
 import { API_KEY, MODEL, REGISTERED, type Bench } from "../core/transaction/harness";
 
 export const REPO = join(__dirname, "..", "..");
@@ -42,4 +43,23 @@ export function benchEnv(bench: Bench): Record<string, string> {
     TRITON_API_KEY: API_KEY,
     TRITON_SERVING_READY_TIMEOUT_MS: "3000",
   };
+}
+
+/** Run the model CLI in-process: its exit code and what it wrote (stderr is not a terminal). */
+export async function runCli(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runModelCli(argv, {
+    env,
+    cwd,
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t), isTTY: false },
+    ...(signal ? { signal } : {}),
+  });
+  return { code, stdout, stderr };
 }

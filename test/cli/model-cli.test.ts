@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { runModelCli } from "../../src/cli/model";
 import { MODEL_USAGE } from "../../src/cli/model-args";
 import { corruptModel, irisModel } from "../support/onnx/fixtures";
 import {
@@ -14,20 +13,9 @@ import {
   startBench,
   type Bench,
 } from "../core/transaction/harness";
-import { benchEnv, makeProject, REPO } from "./cli-project";
+import { benchEnv, makeProject, REPO, runCli } from "./cli-project";
 
-async function run(argv: string[], env: Record<string, string>, cwd: string, signal?: AbortSignal) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runModelCli(argv, {
-    env,
-    cwd,
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    ...(signal ? { signal } : {}),
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 void describe("npm run model", () => {
   let bench: Bench;

@@ -10,11 +10,11 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { NPM_BANNER_NOTE, runModelCli } from "../../src/cli/model";
+import { NPM_BANNER_NOTE } from "../../src/cli/model";
 import { until } from "../conformance/triton/helpers";
 import { irisModel } from "../support/onnx/fixtures";
 import { MODEL, publish, readyVersions, startBench, type Bench } from "../core/transaction/harness";
-import { benchEnv, makeProject, REPO } from "./cli-project";
+import { benchEnv, makeProject, REPO, runCli } from "./cli-project";
 
 const STAGING = `${MODEL}.staging`;
 
@@ -83,14 +83,8 @@ void describe("SIGINT/SIGTERM to the model CLI's real launchers", () => {
     // The rollback's reload after an interrupted promotion waits for the promotion's load too.
     env = { ...benchEnv(bench), TRITON_SERVING_READY_TIMEOUT_MS: "10000" };
     committed = (await publish(bench, irisModel({ variant: 1 }), { alias: "champion" })).version;
-    let stderr = "";
-    const code = await runModelCli(["deploy", "--stack", "cli", "--project-dir", project], {
-      env,
-      cwd: project,
-      stdout: { write: () => true },
-      stderr: { write: (t: string) => (stderr += t) },
-    });
-    assert.equal(code, 0, stderr);
+    const first = await runCli(["deploy", "--stack", "cli"], env, project);
+    assert.equal(first.code, 0, first.stderr);
   });
   after(async () => {
     await bench.close();

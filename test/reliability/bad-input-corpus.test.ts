@@ -16,7 +16,8 @@ import type { CorpusCase } from "./cases/corpus-case";
 import { mlflowCases } from "./cases/mlflow-cases";
 import { repositoryCases } from "./cases/repository-cases";
 import { tritonCases } from "./cases/triton-cases";
-import { committedBytes, runCli, startCorpusBench, type CorpusBench } from "./corpus-bench";
+import { runCli } from "../cli/cli-project";
+import { committedBytes, startCorpusBench, type CorpusBench } from "./corpus-bench";
 
 const CASES: CorpusCase[] = [
   ...configCases,

@@ -3,8 +3,7 @@
 // stderr are what a scheduler sees), and a byte snapshot of everything committed.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runModelCli } from "../../src/cli/model";
-import { benchEnv, makeProject } from "../cli/cli-project";
+import { benchEnv, makeProject, runCli } from "../cli/cli-project";
 import { MODEL, publish, startBench, type Bench } from "../core/transaction/harness";
 import { irisModel } from "../support/onnx/fixtures";
 
@@ -18,12 +17,6 @@ export interface CorpusBench {
   /** The version published first, under alias champion. */
   readonly firstVersion: string;
   close(): Promise<void>;
-}
-
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
 }
 
 export async function startCorpusBench(): Promise<CorpusBench> {
@@ -40,22 +33,6 @@ export async function startCorpusBench(): Promise<CorpusBench> {
   const first = await runCli(["deploy", "--stack", "cli"], env, project);
   if (first.code !== 0) throw new Error(`the corpus bench's first deploy failed: ${first.stderr}`);
   return { bench, project, env, committed, firstVersion: committed, close: () => bench.close() };
-}
-
-export async function runCli(
-  argv: string[],
-  env: Record<string, string>,
-  cwd: string,
-): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runModelCli(argv, {
-    env,
-    cwd,
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-  });
-  return { code, stdout, stderr };
 }
 
 /**

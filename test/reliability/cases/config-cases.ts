@@ -2,24 +2,16 @@
 import { join } from "node:path";
 import { MODEL_USAGE } from "../../../src/cli/model-args";
 import { makeProject } from "../../cli/cli-project";
-import type { CorpusCase } from "./corpus-case";
+import { projectWithModel, type CorpusCase } from "./corpus-case";
 
 const stackFile = (project: string) => join(project, "Pulumi.cli.yaml");
-
-/** A project whose iris model has `change` applied. */
-function projectWith(change: (model: Record<string, unknown>) => void): Promise<string> {
-  return makeProject((config) => {
-    const models = config["triton-serving:models"] as Record<string, unknown>[];
-    change(models[0]!);
-  });
-}
 
 export const configCases: CorpusCase[] = [
   {
     group: "stack config",
     name: "maxBatchSize is negative",
     async arrange() {
-      const project = await projectWith((m) => (m.maxBatchSize = -1));
+      const project = await projectWithModel((m) => (m.maxBatchSize = -1));
       return {
         project,
         exit: 2,
@@ -32,7 +24,7 @@ export const configCases: CorpusCase[] = [
     group: "stack config",
     name: "a model has a key the schema does not know",
     async arrange() {
-      const project = await projectWith((m) => (m.maxBatchsize = 4));
+      const project = await projectWithModel((m) => (m.maxBatchsize = 4));
       return {
         project,
         exit: 2,
@@ -45,7 +37,7 @@ export const configCases: CorpusCase[] = [
     group: "stack config",
     name: "an input dataType Triton does not have",
     async arrange() {
-      const project = await projectWith(
+      const project = await projectWithModel(
         (m) => (m.inputs = [{ name: "input", dataType: "TYPE_FLOAT32", dims: [1, 4] }]),
       );
       return {

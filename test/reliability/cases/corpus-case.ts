@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 // One row of the bad-input corpus: how to arrange the fault and what the CLI must answer.
+import { makeProject } from "../../cli/cli-project";
 import { publishOnnxModel, type PublishedModel } from "../../support/mlflow";
+import { irisModel } from "../../support/onnx/fixtures";
 import { REGISTERED } from "../../core/transaction/harness";
 import type { CorpusBench } from "../corpus-bench";
 
@@ -74,4 +76,27 @@ export function committedLine(v: string, from: string, sha256: string): RegExp {
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Publish `bytes` (by default a good iris variant) as a new version; its number. */
+export async function publishCandidate(
+  b: CorpusBench,
+  bytes: Uint8Array = irisModel({ variant: 2 }),
+): Promise<string> {
+  return (await publishFiles(b, { "model.onnx": bytes })).version;
+}
+
+/** `deploy --version v` failing at `step` with `cause`, rolled back (exit 1). */
+export function failedDeploy(b: CorpusBench, v: string, step: string, cause: string): Arranged {
+  return { argv: deployVersion(v), exit: 1, message: rolledBack(b, v, step, cause) };
+}
+
+/** A project whose iris model has `change` applied. */
+export function projectWithModel(
+  change: (model: Record<string, unknown>) => void,
+): Promise<string> {
+  return makeProject((config) => {
+    const models = config["triton-serving:models"] as Record<string, unknown>[];
+    change(models[0]!);
+  });
 }

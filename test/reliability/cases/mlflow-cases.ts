@@ -1,5 +1,4 @@
 // MLflow answers that are wrong, slow, refused or cut short.
-import { makeProject } from "../../cli/cli-project";
 import { publishOnnxModel, startMlflowServer } from "../../support/mlflow";
 import { REGISTERED } from "../../core/transaction/harness";
 import { irisModel } from "../../support/onnx/fixtures";
@@ -7,8 +6,9 @@ import { startClosingProxy } from "./closing-proxy";
 import {
   committedLine,
   deployVersion,
+  failedDeploy,
+  projectWithModel,
   publishFiles,
-  rolledBack,
   sha256,
   type CorpusCase,
 } from "./corpus-case";
@@ -49,6 +49,31 @@ async function authMlflow() {
   return server;
 }
 
+/** A deploy against the token-protected MLflow with `token` (none when undefined). */
+function authCase(name: string, token: string | undefined, status: 401 | 403): CorpusCase {
+  const said =
+    status === 401
+      ? `${NOT_AUTHENTICATED} (HTTP 401: MLflow did not accept the credentials or got none; ${CREDENTIALS})`
+      : `Permission denied (HTTP 403: MLflow refused these credentials access; ${CREDENTIALS})`;
+  return {
+    group: "mlflow",
+    name,
+    async arrange() {
+      const server = await authMlflow();
+      return {
+        env: { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: token },
+        exit: 1,
+        message: unresolved(
+          "alias champion",
+          REGISTERED,
+          `resolving alias "champion" of registered model "${REGISTERED}" failed: ${said}`,
+        ),
+        cleanup: () => server.close(),
+      };
+    },
+  };
+}
+
 export const mlflowCases: CorpusCase[] = [
   {
     group: "mlflow",
@@ -69,9 +94,8 @@ export const mlflowCases: CorpusCase[] = [
     group: "mlflow",
     name: "the registered model does not exist",
     async arrange(b) {
-      const project = await makeProject((config) => {
-        const models = config["triton-serving:models"] as Record<string, unknown>[];
-        models[0]!.registeredModel = "no-such-model";
+      const project = await projectWithModel((m) => {
+        m.registeredModel = "no-such-model";
       });
       return {
         project,
@@ -147,16 +171,12 @@ export const mlflowCases: CorpusCase[] = [
         afterBytes: 40,
         times: 5,
       });
-      return {
-        argv: deployVersion(p.version),
-        exit: 1,
-        message: rolledBack(
-          b,
-          p.version,
-          "materialize",
-          `model.onnx: the body ended after 40 of 347 bytes (truncated download from ${p.artifactUri} via the MLflow artifact proxy) (after 3 attempts)`,
-        ),
-      };
+      return failedDeploy(
+        b,
+        p.version,
+        "materialize",
+        `model.onnx: the body ended after 40 of 347 bytes (truncated download from ${p.artifactUri} via the MLflow artifact proxy) (after 3 attempts)`,
+      );
     },
   },
   {
@@ -194,16 +214,12 @@ export const mlflowCases: CorpusCase[] = [
         offset: 10,
         times: 5,
       });
-      return {
-        argv: deployVersion(v),
-        exit: 1,
-        message: rolledBack(
-          b,
-          v,
-          "materialize",
-          `model.onnx: sha256 is ${sha256(corruptAt(bytes, 10))} but the model version's "sha256" tag says ${sha256(bytes)} (downloaded twice from the start, both times with a wrong digest)`,
-        ),
-      };
+      return failedDeploy(
+        b,
+        v,
+        "materialize",
+        `model.onnx: sha256 is ${sha256(corruptAt(bytes, 10))} but the model version's "sha256" tag says ${sha256(bytes)} (downloaded twice from the start, both times with a wrong digest)`,
+      );
     },
   },
   {
@@ -213,16 +229,12 @@ export const mlflowCases: CorpusCase[] = [
       const bytes = irisModel({ variant: 2 });
       const tag = "ab".repeat(32);
       const v = (await publishFiles(b, { "model.onnx": bytes }, { sha256Tag: tag })).version;
-      return {
-        argv: deployVersion(v),
-        exit: 1,
-        message: rolledBack(
-          b,
-          v,
-          "materialize",
-          `model.onnx: sha256 is ${sha256(bytes)} but the model version's "sha256" tag says ${tag} (downloaded twice from the start, both times with a wrong digest)`,
-        ),
-      };
+      return failedDeploy(
+        b,
+        v,
+        "materialize",
+        `model.onnx: sha256 is ${sha256(bytes)} but the model version's "sha256" tag says ${tag} (downloaded twice from the start, both times with a wrong digest)`,
+      );
     },
   },
   {
@@ -232,16 +244,12 @@ export const mlflowCases: CorpusCase[] = [
       const v = (
         await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) }, { sha256Tag: "latest" })
       ).version;
-      return {
-        argv: deployVersion(v),
-        exit: 1,
-        message: rolledBack(
-          b,
-          v,
-          "materialize",
-          `model version ${REGISTERED}/${v} has a "sha256" tag "latest" that is not a sha256 hex digest (64 hex characters)`,
-        ),
-      };
+      return failedDeploy(
+        b,
+        v,
+        "materialize",
+        `model version ${REGISTERED}/${v} has a "sha256" tag "latest" that is not a sha256 hex digest (64 hex characters)`,
+      );
     },
   },
   {
@@ -270,57 +278,9 @@ export const mlflowCases: CorpusCase[] = [
       };
     },
   },
-  {
-    group: "mlflow",
-    name: "401: MLflow needs a token and none is set",
-    async arrange() {
-      const server = await authMlflow();
-      return {
-        env: { MLFLOW_TRACKING_URI: server.url },
-        exit: 1,
-        message: unresolved(
-          "alias champion",
-          REGISTERED,
-          `resolving alias "champion" of registered model "${REGISTERED}" failed: ${NOT_AUTHENTICATED} (HTTP 401: MLflow did not accept the credentials or got none; ${CREDENTIALS})`,
-        ),
-        cleanup: () => server.close(),
-      };
-    },
-  },
-  {
-    group: "mlflow",
-    name: "401: a wrong MLFLOW_TRACKING_TOKEN",
-    async arrange() {
-      const server = await authMlflow();
-      return {
-        env: { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: "wrong-token" },
-        exit: 1,
-        message: unresolved(
-          "alias champion",
-          REGISTERED,
-          `resolving alias "champion" of registered model "${REGISTERED}" failed: ${NOT_AUTHENTICATED} (HTTP 401: MLflow did not accept the credentials or got none; ${CREDENTIALS})`,
-        ),
-        cleanup: () => server.close(),
-      };
-    },
-  },
-  {
-    group: "mlflow",
-    name: "403: the token may not read the model",
-    async arrange() {
-      const server = await authMlflow();
-      return {
-        env: { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: "no-access" },
-        exit: 1,
-        message: unresolved(
-          "alias champion",
-          REGISTERED,
-          `resolving alias "champion" of registered model "${REGISTERED}" failed: Permission denied (HTTP 403: MLflow refused these credentials access; ${CREDENTIALS})`,
-        ),
-        cleanup: () => server.close(),
-      };
-    },
-  },
+  authCase("401: MLflow needs a token and none is set", undefined, 401),
+  authCase("401: a wrong MLFLOW_TRACKING_TOKEN", "wrong-token", 401),
+  authCase("403: the token may not read the model", "no-access", 403),
   {
     group: "mlflow",
     name: "MLflow behind a proxy that closes the connection after every response: it deploys",

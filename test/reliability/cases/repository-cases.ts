@@ -4,8 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { acquireLock } from "../../../src/core/repository";
 import { MODEL } from "../../core/transaction/harness";
-import { irisModel } from "../../support/onnx/fixtures";
-import { deployVersion, publishFiles, type CorpusCase } from "./corpus-case";
+import { deployVersion, publishCandidate, type CorpusCase } from "./corpus-case";
 
 export const repositoryCases: CorpusCase[] = [
   {
@@ -43,7 +42,7 @@ export const repositoryCases: CorpusCase[] = [
     async arrange(b) {
       const root = await mkdtemp(join(tmpdir(), "corpus-root-"));
       await writeFile(join(root, MODEL), "a file where the model directory belongs\n");
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       return {
         argv: deployVersion(v),
         env: { TRITON_SERVING_REPOSITORY_ROOT: root },
@@ -60,7 +59,7 @@ export const repositoryCases: CorpusCase[] = [
       const kept = `${current}.kept`;
       await rename(current, kept);
       await writeFile(current, '{"active_version": 1, "run_id": "tru');
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       return {
         argv: deployVersion(v),
         exit: 1,
@@ -80,7 +79,7 @@ export const repositoryCases: CorpusCase[] = [
         operation: "deploy iris-classifier version 99",
         host: hostname(),
       });
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       return {
         argv: deployVersion(v),
         exit: 1,

@@ -1,17 +1,21 @@
 // Triton refusing, failing, slow, wrong, or not there.
-import { makeProject } from "../../cli/cli-project";
 import { MODEL } from "../../core/transaction/harness";
-import { irisModel } from "../../support/onnx/fixtures";
 import type { CorpusBench } from "../corpus-bench";
-import { deployVersion, publishFiles, rolledBack, type CorpusCase } from "./corpus-case";
+import {
+  deployVersion,
+  failedDeploy,
+  projectWithModel,
+  publishCandidate,
+  rolledBack,
+  type CorpusCase,
+} from "./corpus-case";
 
 const STAGING = `${MODEL}.staging`;
 
 /** A project whose iris model has `smoke` as its smoke section. */
 function projectWithSmoke(smoke: Record<string, unknown>): Promise<string> {
-  return makeProject((config) => {
-    const models = config["triton-serving:models"] as Record<string, unknown>[];
-    models[0]!.smoke = smoke;
+  return projectWithModel((m) => {
+    m.smoke = smoke;
   });
 }
 
@@ -38,7 +42,7 @@ export const tritonCases: CorpusCase[] = [
     group: "triton",
     name: "Triton is unreachable",
     async arrange(b) {
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       return {
         argv: deployVersion(v),
         env: { TRITON_SERVING_TRITON_URLS: "http://127.0.0.1:9" },
@@ -54,16 +58,12 @@ export const tritonCases: CorpusCase[] = [
     group: "triton",
     name: "load answers 400 (the backend rejects the model)",
     async arrange(b) {
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       b.bench.tritons[0]!.failLoad(STAGING, Number(v), {
         code: "INVALID_ARG",
         message: "unsupported opset",
       });
-      return {
-        argv: deployVersion(v),
-        exit: 1,
-        message: rolledBack(b, v, "load", loadFailed(b, v, "Invalid argument: unsupported opset")),
-      };
+      return failedDeploy(b, v, "load", loadFailed(b, v, "Invalid argument: unsupported opset"));
     },
   },
   {
@@ -72,20 +72,16 @@ export const tritonCases: CorpusCase[] = [
     // contract's §0: load errors are INVALID_ARG on the HTTP side); the text keeps the class.
     name: "load fails with the backend's internal error",
     async arrange(b) {
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       b.bench.tritons[0]!.failLoad(STAGING, Number(v), { code: "INTERNAL", message: "CUDA OOM" });
-      return {
-        argv: deployVersion(v),
-        exit: 1,
-        message: rolledBack(b, v, "load", loadFailed(b, v, "Internal: CUDA OOM")),
-      };
+      return failedDeploy(b, v, "load", loadFailed(b, v, "Internal: CUDA OOM"));
     },
   },
   {
     group: "triton",
     name: "the candidate never becomes ready",
     async arrange(b) {
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       b.bench.tritons[0]!.setLoadDelay(STAGING, Number(v), 5_000);
       return {
         argv: deployVersion(v),
@@ -111,17 +107,15 @@ export const tritonCases: CorpusCase[] = [
           outputs: [{ name: "probabilities", shape: [1, 4], data: [0.1, 0.2, 0.3, 0.4] }],
         },
       });
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       return {
-        argv: deployVersion(v),
-        project,
-        exit: 1,
-        message: rolledBack(
+        ...failedDeploy(
           b,
           v,
           "smoke",
           `model 'iris.staging' version ${v} on ${url(b)}: output 'probabilities' has shape [1,3]; expected [1,4]`,
         ),
+        project,
       };
     },
   },
@@ -129,21 +123,18 @@ export const tritonCases: CorpusCase[] = [
     group: "triton",
     name: "the output has another datatype than the config",
     async arrange(b) {
-      const project = await makeProject((config) => {
-        const models = config["triton-serving:models"] as Record<string, unknown>[];
-        models[0]!.outputs = [{ name: "probabilities", dataType: "TYPE_FP64", dims: [1, 3] }];
+      const project = await projectWithModel((m) => {
+        m.outputs = [{ name: "probabilities", dataType: "TYPE_FP64", dims: [1, 3] }];
       });
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       return {
-        argv: deployVersion(v),
-        project,
-        exit: 1,
-        message: rolledBack(
+        ...failedDeploy(
           b,
           v,
           "validate",
           "unable to load model 'iris', configuration expects datatype TYPE_FP64 for output 'probabilities', model provides TYPE_FP32",
         ),
+        project,
       };
     },
   },
@@ -158,17 +149,15 @@ export const tritonCases: CorpusCase[] = [
           outputs: [{ name: "probabilities", data: [1, 0, 0] }],
         },
       });
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       return {
-        argv: deployVersion(v),
-        project,
-        exit: 1,
-        message: rolledBack(
+        ...failedDeploy(
           b,
           v,
           "smoke",
           `model 'iris.staging' version ${v} on ${url(b)}: output 'probabilities' value [0] is 0.028474625200033188; expected 1 ± 0.0001`,
         ),
+        project,
       };
     },
   },
@@ -177,7 +166,7 @@ export const tritonCases: CorpusCase[] = [
     name: "p95 over the latency budget",
     async arrange(b) {
       const project = await projectWithSmoke({ requests: 3, p95BudgetMs: 20 });
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       b.bench.tritons[0]!.setLatency(STAGING, undefined, 60);
       // Only the measured p95 varies: the 60 ms the server adds and some overhead.
       const line = rolledBack(
@@ -198,28 +187,24 @@ export const tritonCases: CorpusCase[] = [
     group: "triton",
     name: "inference fails on the candidate",
     async arrange(b) {
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       b.bench.tritons[0]!.failExecution(STAGING, undefined, {
         code: "INTERNAL",
         message: "CUDA error",
       });
-      return {
-        argv: deployVersion(v),
-        exit: 1,
-        message: rolledBack(
-          b,
-          v,
-          "smoke",
-          `model 'iris.staging' version ${v} on ${url(b)}: smoke request 1 of 2 failed: Triton inference of model "iris.staging" failed: HTTP 500: CUDA error (POST ${url(b)}/v2/models/iris.staging/versions/${v}/infer)`,
-        ),
-      };
+      return failedDeploy(
+        b,
+        v,
+        "smoke",
+        `model 'iris.staging' version ${v} on ${url(b)}: smoke request 1 of 2 failed: Triton inference of model "iris.staging" failed: HTTP 500: CUDA error (POST ${url(b)}/v2/models/iris.staging/versions/${v}/infer)`,
+      );
     },
   },
   {
     group: "triton",
     name: "403: a wrong TRITON_API_KEY",
     async arrange(b) {
-      const v = (await publishFiles(b, { "model.onnx": irisModel({ variant: 2 }) })).version;
+      const v = await publishCandidate(b);
       return {
         argv: deployVersion(v),
         env: { TRITON_API_KEY: "wrong-key" },
