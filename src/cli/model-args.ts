@@ -32,8 +32,15 @@ export const MODEL_USAGE = `usage: npm run model -- <deploy|status|verify|histor
   verify    re-run the smoke check against the served version
   history   the deployment attempts recorded in history.jsonl
 
-exit codes: 0 committed or nothing to do, 1 failed and rolled back (the prior version serves),
-            2 usage or config error, 3 failed and the rollback failed too (a human is needed)
+exit codes: 0 committed, nothing to do, or (status/verify) every endpoint serves exactly the
+            committed version and passes; 1 failed and rolled back (the prior version serves) or
+            verification failed; 2 usage, config or missing-credential error (nothing was done);
+            3 failed and the rollback failed too (a human is needed); 4 a Triton endpoint did not
+            answer, so what it serves is unknown; 5 (status/verify) an endpoint serves another
+            version than the committed one (drift)
+
+SIGINT/SIGTERM (once or repeated) roll back and exit 1; only SIGKILL stops a rollback.
+With --json use npm run -s model (or --silent): without it npm prints its banner on stdout.
 
 environment overrides: TRITON_SERVING_TRITON_URLS (comma-separated), TRITON_SERVING_REPOSITORY_ROOT,
 MLFLOW_TRACKING_URI, ${SECRET_KEYS.tritonApiKey.env} (restricted-API key), MLFLOW_TRACKING_* (credentials, TLS),

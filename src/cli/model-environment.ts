@@ -81,3 +81,37 @@ function numberEnv(env: Env, name: string): number | undefined {
   }
   return n;
 }
+
+/**
+ * Credentials a deploy cannot do without, checked before anything is resolved or downloaded: the
+ * platform always starts Triton with `--http-restricted-api` (the model-repository API needs the
+ * `triton.adminHeader` header), and a stack that names an MLflow user needs its password.
+ */
+export function assertDeployCredentials(
+  config: StackConfig,
+  deployEnv: DeployEnvironment,
+  env: Env,
+): void {
+  const problems: string[] = [];
+  if (deployEnv.restrictedApi === undefined) {
+    const name = SECRET_KEYS.tritonApiKey.env;
+    problems.push(
+      `${name} is not set; expected the value of the '${config.triton.adminHeader}' header that unlocks Triton's model-repository API (the stack's secret tritonApiKey: export ${name}="$(pulumi config get tritonApiKey --stack <stack>)")`,
+    );
+  }
+  const password = SECRET_KEYS.mlflowTrackingPassword.env;
+  if (config.mlflow.username !== undefined && !env[password] && !env.MLFLOW_TRACKING_TOKEN) {
+    problems.push(
+      `${password} is not set; expected the MLflow password of mlflow.username '${config.mlflow.username}' (the stack's secret mlflowTrackingPassword)`,
+    );
+  }
+  if (problems.length > 0) throw new CredentialsError(problems.join("; "));
+}
+
+/** A credential the command needs is missing from the environment (exit 2, nothing was done). */
+export class CredentialsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CredentialsError";
+  }
+}

@@ -30,7 +30,12 @@ export function statusLines(s: ModelStatus): string[] {
       `  ${e.endpoint}: ${e.error !== undefined ? `unreachable (${e.error})` : e.readyVersions.length > 0 ? `serving version ${e.readyVersions.join(",")}` : "serving nothing"}`,
     );
   }
-  if (s.drift) lines.push("  DRIFT: an endpoint does not serve exactly the committed version");
+  // An endpoint that did not answer is not drift: what it serves is unknown (exit 4, not 5).
+  if (s.served.some((e) => e.error !== undefined)) {
+    lines.push("  UNKNOWN: an endpoint did not answer; what it serves cannot be checked");
+  } else if (s.drift) {
+    lines.push("  DRIFT: an endpoint does not serve exactly the committed version");
+  }
   if (s.lock !== undefined) {
     lines.push(
       `  locked by ${s.lock.owner} (pid ${s.lock.pid} on ${s.lock.host}, ${s.lock.operation}, since ${s.lock.startedAtUtc})`,

@@ -18,14 +18,40 @@ import {
   type DeployEnvironment,
   type DeploymentResult,
   type DeployRequest,
+  type ModelStatus,
   type SmokeRequest,
 } from "../core";
 import { MODEL_USAGE, parseModelArgs, UsageError, type ModelCliArgs } from "./model-args";
-import { deployEnvironmentFor } from "./model-environment";
+import { assertDeployCredentials, deployEnvironmentFor } from "./model-environment";
 import { deployLine, historyLine, statusLines, verifyLine } from "./model-output";
+import { abortOnStopSignals } from "./stop-signals";
 
-/** Exit codes (documented in the usage text). */
-export const EXIT = { ok: 0, rolledBack: 1, usage: 2, rollbackFailed: 3 } as const;
+/** Exit codes (documented in the usage text and the README's CLI section). */
+export const EXIT = {
+  ok: 0,
+  rolledBack: 1,
+  usage: 2,
+  rollbackFailed: 3,
+  /** A Triton endpoint did not answer: what it serves is unknown. */
+  servingUnknown: 4,
+  /** Every endpoint answered, and one does not serve exactly the committed version. */
+  drift: 5,
+} as const;
+type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+// With several models the worst outcome decides the exit code; a human-needed rollback failure
+// outranks not knowing what serves, which outranks a drift and a clean rollback.
+const SEVERITY: readonly ExitCode[] = [
+  EXIT.ok,
+  EXIT.rolledBack,
+  EXIT.drift,
+  EXIT.servingUnknown,
+  EXIT.usage,
+  EXIT.rollbackFailed,
+];
+function worst(a: ExitCode, b: ExitCode): ExitCode {
+  return SEVERITY.indexOf(a) >= SEVERITY.indexOf(b) ? a : b;
+}
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -50,6 +76,7 @@ export async function runModelCli(argv: readonly string[], io: CliIo): Promise<n
     config = readStackConfig(args.projectDir ?? io.cwd, args.stack);
     env = deployEnvironmentFor(config, io.env);
     models = selectModels(config, args);
+    if (args.command === "deploy") assertDeployCredentials(config, env, io.env);
     // An unmounted NFS export is a setup error (exit 2), not "never deployed".
     await assertRepositoryRoot(env.repositoryRoot);
   } catch (error) {
@@ -64,6 +91,9 @@ export async function runModelCli(argv: readonly string[], io: CliIo): Promise<n
     io.stderr.write(`error: ${errorMessage(error)}\n`);
     return EXIT.usage;
   }
+  if (args.json && printsNpmBanner(io.env)) {
+    io.stderr.write(NPM_BANNER_NOTE);
+  }
   switch (args.command) {
     case "deploy":
       return deploy(args, env, models, io, writeBackOf(config));
@@ -74,6 +104,14 @@ export async function runModelCli(argv: readonly string[], io: CliIo): Promise<n
     case "history":
       return history(args, env, models, io);
   }
+}
+
+export const NPM_BANNER_NOTE =
+  "note: npm printed its '> triton-serving@… model' banner on stdout before this JSON; run `npm run -s model -- …` (or --silent) for stdout that is JSON only\n";
+
+/** Run by `npm run` without --silent: npm has written its banner to our stdout already. */
+function printsNpmBanner(env: CliIo["env"]): boolean {
+  return env.npm_lifecycle_event !== undefined && env.npm_config_loglevel !== "silent";
 }
 
 function selectModels(config: StackConfig, args: ModelCliArgs): ModelConfig[] {
@@ -103,7 +141,7 @@ async function deploy(
 ): Promise<number> {
   const progress = createProgressFormatter(io.stderr, { format: "logfmt" });
   const results: unknown[] = [];
-  let exit: number = EXIT.ok;
+  let exit: ExitCode = EXIT.ok;
   for (const m of models) {
     const alias = args.alias ?? (args.version === undefined ? m.alias : undefined);
     const pinned = args.version ?? (args.alias === undefined ? m.version : undefined);
@@ -120,7 +158,7 @@ async function deploy(
       const message = `${m.name}: cannot resolve ${alias !== undefined ? `alias ${alias}` : `version ${pinned}`} of registered model '${m.registeredModel}': ${errorMessage(error)} — nothing was changed`;
       io.stderr.write(`${message}\n`);
       results.push({ model: m.name, outcome: "failed", step: "resolve", error: message });
-      exit = Math.max(exit, EXIT.rolledBack);
+      exit = worst(exit, EXIT.rolledBack);
       continue;
     }
     try {
@@ -135,12 +173,26 @@ async function deploy(
       await writeBackAfter(writeBack, env, request, { error }, io);
       if (error instanceof DeploymentError) {
         io.stderr.write(`${m.name}: ${error.message}\n`);
+        const silent = unansweredEndpoints(error.serving.endpoints);
+        if (!error.rollbackFailed && silent.length > 0) {
+          // Not "rolled back, the prior version serves": nobody could check that it does.
+          io.stderr.write(
+            `${m.name}: what ${silent.join(", ")} serve${silent.length === 1 ? "s" : ""} is unknown (no answer); check ${silent.length === 1 ? "that endpoint" : "those endpoints"} before relying on committed version ${error.serving.committedVersion ?? "(none)"} (exit ${EXIT.servingUnknown})\n`,
+          );
+        }
         results.push({ ...error.result, step: error.step, error: error.message });
-        exit = Math.max(exit, error.rollbackFailed ? EXIT.rollbackFailed : EXIT.rolledBack);
+        exit = worst(
+          exit,
+          error.rollbackFailed
+            ? EXIT.rollbackFailed
+            : silent.length > 0
+              ? EXIT.servingUnknown
+              : EXIT.rolledBack,
+        );
       } else {
         io.stderr.write(`${m.name}: ${errorMessage(error)}\n`);
         results.push({ model: m.name, outcome: "failed", error: errorMessage(error) });
-        exit = Math.max(exit, EXIT.rollbackFailed);
+        exit = worst(exit, EXIT.rollbackFailed);
       }
     }
   }
@@ -218,11 +270,13 @@ async function status(
   io: CliIo,
 ): Promise<number> {
   const statuses = [];
+  let exit: ExitCode = EXIT.ok;
   for (const m of models) {
     try {
       const s = await readModelStatus(env, m.name, io.signal ? { signal: io.signal } : {});
       statuses.push(s);
       if (!args.json) io.stdout.write(`${statusLines(s).join("\n")}\n`);
+      exit = worst(exit, servingExit(s));
     } catch (error) {
       io.stderr.write(`${m.name}: ${errorMessage(error)}\n`);
       return EXIT.rolledBack;
@@ -231,7 +285,17 @@ async function status(
   if (args.json) {
     io.stdout.write(`${JSON.stringify({ command: "status", models: statuses }, null, 2)}\n`);
   }
-  return EXIT.ok;
+  return exit;
+}
+
+/** status/verify: 4 when an endpoint did not answer, 5 when one serves something else. */
+function servingExit(s: ModelStatus): ExitCode {
+  if (unansweredEndpoints(s.served).length > 0) return EXIT.servingUnknown;
+  return s.drift ? EXIT.drift : EXIT.ok;
+}
+
+function unansweredEndpoints(served: ModelStatus["served"]): string[] {
+  return served.filter((e) => e.error !== undefined).map((e) => e.endpoint);
 }
 
 async function verify(
@@ -241,9 +305,21 @@ async function verify(
   io: CliIo,
 ): Promise<number> {
   const results: unknown[] = [];
-  let exit: number = EXIT.ok;
+  let exit: ExitCode = EXIT.ok;
   for (const m of models) {
     try {
+      // Smoke-testing the committed version proves nothing when an endpoint does not answer or
+      // serves another version to version-less requests: those are reported first.
+      const serving = servingProblem(
+        await readModelStatus(env, m.name, io.signal ? { signal: io.signal } : {}),
+      );
+      // An interrupt is not an endpoint that did not answer: the smoke call below reports it.
+      if (serving !== undefined && io.signal?.aborted !== true) {
+        io.stderr.write(`${m.name}: verification failed: ${serving.message}\n`);
+        results.push({ model: m.name, ok: false, error: serving.message });
+        exit = worst(exit, serving.exit);
+        continue;
+      }
       const reports = await verifyModel(
         env,
         m.name,
@@ -255,11 +331,34 @@ async function verify(
     } catch (error) {
       io.stderr.write(`${m.name}: verification failed: ${errorMessage(error)}\n`);
       results.push({ model: m.name, ok: false, error: errorMessage(error) });
-      exit = EXIT.rolledBack;
+      exit = worst(exit, EXIT.rolledBack);
     }
   }
   if (args.json) io.stdout.write(`${JSON.stringify({ command: "verify", results }, null, 2)}\n`);
   return exit;
+}
+
+/** Why the served state of a model makes a smoke check meaningless, with the exit code. */
+function servingProblem(s: ModelStatus): { message: string; exit: ExitCode } | undefined {
+  const silent = s.served.filter((e) => e.error !== undefined);
+  if (silent.length > 0) {
+    return {
+      exit: EXIT.servingUnknown,
+      message: silent.map((e) => `${e.endpoint} did not answer (${e.error})`).join("; "),
+    };
+  }
+  if (!s.drift) return undefined;
+  const committed = s.committed?.activeVersion;
+  return {
+    exit: EXIT.drift,
+    message: s.served
+      .filter((e) => e.readyVersions.join(",") !== (committed ?? ""))
+      .map(
+        (e) =>
+          `${e.endpoint} serves ${e.readyVersions.length > 0 ? `version ${e.readyVersions.join(",")}` : "nothing"}; expected ${committed === undefined ? "nothing (no committed version)" : `exactly committed version ${committed}`}`,
+      )
+      .join("; "),
+  };
 }
 
 async function history(
@@ -292,8 +391,7 @@ async function history(
 
 if (require.main === module) {
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort(new Error("interrupted (SIGINT)")));
-  process.once("SIGTERM", () => controller.abort(new Error("terminated (SIGTERM)")));
+  abortOnStopSignals(controller, process.stderr);
   void runModelCli(process.argv.slice(2), {
     env: process.env,
     cwd: process.cwd(),

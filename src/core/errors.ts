@@ -22,6 +22,8 @@ export type DeploymentStep =
 export interface ServingState {
   /** The committed version (current.json), or undefined when the model was never deployed. */
   committedVersion: string | undefined;
+  /** Why current.json could not be read ("current.json is corrupt"): the committed version is then unknown. */
+  committedUnreadable?: string;
   /** Per Triton endpoint: the versions reported ready for the served model name. */
   endpoints: { endpoint: string; readyVersions: string[]; error?: string }[];
 }
@@ -33,7 +35,12 @@ function describeServing(serving: ServingState): string {
     if (e.error !== undefined) return `${e.endpoint}: unknown (${e.error})`;
     return `${e.endpoint}: ${e.readyVersions.length > 0 ? `version ${e.readyVersions.join(",")}` : "nothing"}`;
   });
-  const head = committed === undefined ? "no committed version" : `committed version ${committed}`;
+  const head =
+    serving.committedUnreadable !== undefined
+      ? `committed version unknown (${serving.committedUnreadable})`
+      : committed === undefined
+        ? "no committed version"
+        : `committed version ${committed}`;
   return parts.length > 0 ? `${head}; serving ${parts.join("; ")}` : head;
 }
 

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { parse, stringify } from "yaml";
-import { runModelCli } from "../../src/cli/model";
 import { MODEL_USAGE } from "../../src/cli/model-args";
 import { corruptModel, irisModel } from "../support/onnx/fixtures";
 import {
@@ -14,53 +10,12 @@ import {
   MODEL,
   publish,
   readyVersions,
-  REGISTERED,
   startBench,
   type Bench,
 } from "../core/transaction/harness";
+import { benchEnv, makeProject, REPO, runCli } from "./cli-project";
 
-const REPO = join(__dirname, "..", "..");
-
-/** A project dir with Pulumi.yaml and Pulumi.cli.yaml (dev's config with the iris model). */
-async function makeProject(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "cli-project-"));
-  await copyFile(join(REPO, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-  const dev = parse(await readFile(join(REPO, "Pulumi.dev.yaml"), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  dev.config["triton-serving:models"] = [
-    {
-      name: MODEL,
-      registeredModel: REGISTERED,
-      alias: "champion",
-      maxBatchSize: 0,
-      inputs: [{ name: "input", dataType: "TYPE_FP32", dims: [1, 4] }],
-      outputs: [{ name: "probabilities", dataType: "TYPE_FP32", dims: [1, 3] }],
-      smoke: { requests: 2 },
-    },
-  ];
-  // MLflow write-back (on by default) would add the alias `dev-serving` that the messages below
-  // list among the model's aliases; it has its own tests (test/gitops/write-back.test.ts).
-  dev.config["triton-serving:mlflow"] = {
-    ...(dev.config["triton-serving:mlflow"] as object),
-    writeBack: false,
-  };
-  await writeFile(join(dir, "Pulumi.cli.yaml"), stringify(dev));
-  return dir;
-}
-
-async function run(argv: string[], env: Record<string, string>, cwd: string, signal?: AbortSignal) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runModelCli(argv, {
-    env,
-    cwd,
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    ...(signal ? { signal } : {}),
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 void describe("npm run model", () => {
   let bench: Bench;
@@ -70,13 +25,7 @@ void describe("npm run model", () => {
   before(async () => {
     bench = await startBench();
     project = await makeProject();
-    env = {
-      TRITON_SERVING_TRITON_URLS: bench.tritons.map((t) => t.httpUrl).join(","),
-      TRITON_SERVING_REPOSITORY_ROOT: bench.root,
-      MLFLOW_TRACKING_URI: bench.mlflow.url,
-      TRITON_API_KEY: API_KEY,
-      TRITON_SERVING_READY_TIMEOUT_MS: "3000",
-    };
+    env = benchEnv(bench);
   });
   after(async () => {
     await bench.close();
@@ -238,7 +187,7 @@ void describe("npm run model", () => {
     await triton.crash();
     await triton.restart();
     const status = await run(["status", "--stack", "cli"], env, project);
-    assert.equal(status.code, 0);
+    assert.equal(status.code, 5);
     assert.ok(
       status.stdout.endsWith(
         `  ${triton.httpUrl}: serving nothing\n  DRIFT: an endpoint does not serve exactly the committed version\n`,

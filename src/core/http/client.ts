@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from "undici";
 import { systemClock, type Clock } from "./clock";
-import { HttpError, parseServerError } from "./errors";
+import { HttpError, parseServerError, withRetryFacts } from "./errors";
 import { redactUrl } from "./redact";
 import {
   backoffDelayMs,
@@ -181,15 +181,27 @@ export class HttpClient {
         : resolveRetryPolicy(this.retryPolicy, call.retry);
     const maxAttempts = idempotent ? policy.maxAttempts : 1;
 
+    const started = this.clock.now();
+    // The final error says how long the retries took, so a message can say that they happened.
+    const final = (error: HttpError) =>
+      error.attempts > 1 ? withRetryFacts(error, { elapsedMs: this.clock.now() - started }) : error;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.attempt(call, url, mode, attempt, consume);
       if (outcome.ok) return outcome.value;
-      if (!outcome.retryable || attempt >= maxAttempts || call.signal?.aborted) throw outcome.error;
-      if (call.retryIf && !call.retryIf(outcome.error)) throw outcome.error;
+      if (!outcome.retryable || attempt >= maxAttempts || call.signal?.aborted) {
+        throw final(outcome.error);
+      }
+      if (call.retryIf && !call.retryIf(outcome.error)) throw final(outcome.error);
       let delayMs = backoffDelayMs(attempt, policy, () => this.clock.random());
       if (policy.respectRetryAfter && outcome.retryAfterMs !== undefined) {
         // Waiting longer than the server asks is fine; asking for more than we allow is a no.
-        if (outcome.retryAfterMs > policy.maxRetryAfterMs) throw outcome.error;
+        if (outcome.retryAfterMs > policy.maxRetryAfterMs) {
+          throw withRetryFacts(final(outcome.error), {
+            ...(outcome.error.attempts > 1 ? { elapsedMs: this.clock.now() - started } : {}),
+            retryAfterMs: outcome.retryAfterMs,
+            maxRetryAfterMs: policy.maxRetryAfterMs,
+          });
+        }
         delayMs = outcome.retryAfterMs;
       }
       this.onRetry?.({

@@ -21,6 +21,11 @@ export interface HttpErrorInit extends ServerError {
   attempts: number;
   timeoutMs?: number;
   cause?: unknown;
+  /** From the first attempt to this failure, when the call was retried. */
+  elapsedMs?: number;
+  /** A `Retry-After` (ms) longer than `maxRetryAfterMs`, which is why the call was not retried. */
+  retryAfterMs?: number;
+  maxRetryAfterMs?: number;
 }
 
 const MAX_RAW_TEXT = 500;
@@ -39,6 +44,10 @@ export class HttpError extends Error {
   readonly serverMessage: string | undefined;
   readonly rawText: string | undefined;
   readonly attempts: number;
+  readonly elapsedMs: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly maxRetryAfterMs: number | undefined;
+  readonly timeoutMs: number | undefined;
 
   constructor(init: HttpErrorInit) {
     const url = redactUrl(init.url);
@@ -52,7 +61,56 @@ export class HttpError extends Error {
     this.serverMessage = init.message;
     this.rawText = init.rawText;
     this.attempts = init.attempts;
+    this.elapsedMs = init.elapsedMs;
+    this.retryAfterMs = init.retryAfterMs;
+    this.maxRetryAfterMs = init.maxRetryAfterMs;
+    this.timeoutMs = init.timeoutMs;
   }
+}
+
+/** `err` with the retry loop's facts: how long the attempts took, a refused Retry-After. */
+export function withRetryFacts(
+  err: HttpError,
+  facts: Pick<HttpErrorInit, "elapsedMs" | "retryAfterMs" | "maxRetryAfterMs">,
+): HttpError {
+  // Rebuilt from the public (redacted) fields: the original URL may carry credentials.
+  return new HttpError({
+    kind: err.kind,
+    method: err.method,
+    url: err.url,
+    ...(err.status !== undefined ? { status: err.status } : {}),
+    attempts: err.attempts,
+    ...(err.timeoutMs !== undefined ? { timeoutMs: err.timeoutMs } : {}),
+    ...(err.cause !== undefined ? { cause: err.cause } : {}),
+    ...(err.errorCode !== undefined ? { errorCode: err.errorCode } : {}),
+    ...(err.serverMessage !== undefined ? { message: err.serverMessage } : {}),
+    ...(err.rawText !== undefined ? { rawText: err.rawText } : {}),
+    ...facts,
+  });
+}
+
+/**
+ * What the retries of a failed call amounted to, for messages that name the server's own error
+ * rather than the HTTP exchange: "after 5 attempts over 12.4 s", and a Retry-After that was more
+ * than this client waits. Empty when the call was tried once and no Retry-After was refused.
+ */
+export function retrySummary(err: HttpError): string {
+  const parts: string[] = [];
+  if (err.attempts > 1) {
+    const over = err.elapsedMs === undefined ? "" : ` over ${seconds(err.elapsedMs)}`;
+    parts.push(`retried: ${err.attempts} attempts${over}`);
+  }
+  if (err.retryAfterMs !== undefined && err.maxRetryAfterMs !== undefined) {
+    parts.push(
+      `not retried: its Retry-After header asks to wait ${seconds(err.retryAfterMs)}, more than the ${seconds(err.maxRetryAfterMs)} a deployment waits for it; try again later`,
+    );
+  }
+  return parts.join("; ");
+}
+
+// Whole seconds: retries and Retry-After are about waits of seconds to minutes.
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
 }
 
 function describe(init: HttpErrorInit, url: string): string {

@@ -10,7 +10,13 @@ export {
   type RetryEvent,
   type StreamedResponse,
 } from "./client";
-export { HttpError, parseServerError, type HttpErrorKind, type ServerError } from "./errors";
+export {
+  HttpError,
+  parseServerError,
+  retrySummary,
+  type HttpErrorKind,
+  type ServerError,
+} from "./errors";
 export { redactUrl } from "./redact";
 export {
   backoffDelayMs,

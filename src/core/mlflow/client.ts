@@ -1,5 +1,5 @@
 import { mkdir, open } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Agent } from "undici";
 import type { z } from "zod";
 import {
@@ -44,6 +44,12 @@ export type VersionSelector = { alias: string } | { version: string | number };
 export interface DownloadModelOptions {
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The files the downloaded model.onnx references (its external data, relative paths that may
+   * be in subdirectories). Each is downloaded too, and one the artifact lacks fails the download
+   * naming it. The ONNX reader lives outside this client, so the caller passes it in.
+   */
+  referencedFiles?: (modelPath: string) => Promise<readonly string[]>;
 }
 
 export interface DownloadModelResult {
@@ -274,7 +280,9 @@ export class MlflowClient {
 
     await mkdir(targetDir, { recursive: true });
     const files: DownloadedFile[] = [];
-    for (const [i, item] of todo.entries()) {
+    for (let i = 0; i < todo.length; i++) {
+      const item = todo[i]!;
+      await mkdir(dirname(join(targetDir, item.local)), { recursive: true });
       files.push(
         await downloadFile({
           http: this.http,
@@ -294,8 +302,19 @@ export class MlflowClient {
           onProgress: options.onProgress,
         }),
       );
+      if (i === 0 && options.referencedFiles !== undefined) {
+        // The graph is on disk: add the external data it names that the top level lacks.
+        const referenced = await options.referencedFiles(join(targetDir, LOCAL_MODEL_FILE));
+        const planned = new Set(todo.map((t) => t.local));
+        const nested = referenced.filter((f) => !planned.has(f));
+        for (const entry of await this.locateFiles(source, nested, where, options.signal)) {
+          todo.push({ entry, local: entry.path });
+        }
+      }
     }
-    await fsyncDir(targetDir);
+    for (const dir of new Set(todo.map((t) => dirname(join(targetDir, t.local))))) {
+      await fsyncDir(dir);
+    }
     const model = files[0];
     if (model === undefined) throw new Error("unreachable: the model file is always planned first");
     return {
@@ -305,6 +324,54 @@ export class MlflowClient {
       artifactUri,
       via: source.description,
     };
+  }
+
+  /**
+   * The listing entries of `paths` (relative to the model directory, possibly nested), listing
+   * each directory level once; a path the artifact does not have fails naming it.
+   */
+  private async locateFiles(
+    source: ArtifactSource,
+    paths: readonly string[],
+    where: string,
+    signal: AbortSignal | undefined,
+  ): Promise<ArtifactEntry[]> {
+    const listings = new Map<string, Promise<ArtifactEntry[]>>();
+    const listDir = (dir: string): Promise<ArtifactEntry[]> => {
+      let listed = listings.get(dir);
+      if (listed === undefined) {
+        listed = source.list(dir, signal).catch((err: unknown) => {
+          throw wrapError(err, `listing ${dir}/ of ${where} (${source.description})`);
+        });
+        listings.set(dir, listed);
+      }
+      return listed;
+    };
+    const found: ArtifactEntry[] = [];
+    const missing: string[] = [];
+    for (const path of paths) {
+      const segments = path.split("/");
+      let entry: ArtifactEntry | undefined;
+      for (let depth = 1; depth <= segments.length; depth++) {
+        const dir = segments.slice(0, depth - 1).join("/");
+        const want = segments.slice(0, depth).join("/");
+        entry = (await listDir(dir)).find((e) => e.path === want);
+        const last = depth === segments.length;
+        if (entry === undefined || entry.isDir === last) {
+          entry = undefined;
+          break;
+        }
+      }
+      if (entry === undefined) missing.push(path);
+      else found.push(entry);
+    }
+    if (missing.length > 0) {
+      throw new MlflowError(
+        "EXTERNAL_DATA_MISSING",
+        `model.onnx references external data ${missing.map((m) => `'${m}'`).join(", ")}, which ${where} does not have; expected ${missing.length === 1 ? "that file" : "those files"} at that path relative to model.onnx in the artifact`,
+      );
+    }
+    return found;
   }
 
   private async getByAlias(

@@ -65,12 +65,28 @@ const PROGRESS_INTERVAL_MS = 250;
 /** Downloads one file with whole-file retries; returns its size and digest. */
 export async function downloadFile(args: FileDownloadArgs): Promise<DownloadedFile> {
   let lastError: unknown;
+  let digestRetried = false;
   for (let attempt = 1; attempt <= args.attempts; attempt++) {
     try {
       return await downloadOnce(args, attempt);
     } catch (err) {
       await rm(`${args.localPath}.part`, { force: true });
       if (args.signal?.aborted) throw err;
+      // A digest that differs from the tag may be a byte corrupted in transit (a proxy, a flaky
+      // NIC): the file is downloaded once more from the start. Twice the same wrong digest means
+      // the artifact itself differs from its tag.
+      if (err instanceof MlflowError && err.code === "SHA256_MISMATCH") {
+        if (digestRetried) {
+          throw new MlflowError(
+            err.code,
+            `${err.message} (downloaded twice from the start, both times with a wrong digest)`,
+            err,
+          );
+        }
+        digestRetried = true;
+        attempt--;
+        continue;
+      }
       if (!isRetryableDownloadFailure(err)) {
         if (err instanceof MlflowError) throw err;
         throw new MlflowError(

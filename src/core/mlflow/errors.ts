@@ -1,5 +1,5 @@
 import { errorMessage } from "../errors";
-import { HttpError } from "../http";
+import { HttpError, retrySummary } from "../http";
 
 export type MlflowErrorCode =
   | "ALIAS_NOT_FOUND"
@@ -8,6 +8,7 @@ export type MlflowErrorCode =
   | "VERSION_NOT_READY"
   | "UNSUPPORTED_ARTIFACT_URI"
   | "NO_ONNX_FILE"
+  | "EXTERNAL_DATA_MISSING"
   | "TRUNCATED"
   | "SIZE_MISMATCH"
   | "SHA256_MISMATCH"
@@ -33,9 +34,19 @@ export function serverSaid(err: unknown): string {
   if (err instanceof HttpError) {
     if (err.kind !== "status") return err.message;
     const text = [err.errorCode, err.serverMessage ?? err.rawText].filter((s) => s).join(": ");
-    return text || `HTTP ${err.status}`;
+    const notes = [credentialsHint(err), retrySummary(err)].filter((n) => n !== "");
+    return `${text || `HTTP ${err.status}`}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
   }
   return errorMessage(err);
+}
+
+/**
+ * 401/403 from MLflow: the credentials are missing or not accepted. The variables are MLflow's
+ * own (mlflow-contract.md §5); the stack's secrets mlflowTrackingToken/-Password fill them.
+ */
+function credentialsHint(err: HttpError): string {
+  if (err.status !== 401 && err.status !== 403) return "";
+  return `HTTP ${err.status}: MLflow ${err.status === 401 ? "did not accept the credentials or got none" : "refused these credentials access"}; set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) to credentials that may read this registered model`;
 }
 
 export function isStatus(err: unknown, status: number, errorCode?: string): err is HttpError {

@@ -39,7 +39,11 @@ export interface CommittedPointer {
 /** Raised when current.json exists but cannot be used (invariant 1 would be broken). */
 export class CurrentPointerError extends Error {
   constructor(path: string, detail: string) {
-    super(`${path}: ${detail}`);
+    // Said as "corrupt", never as "no committed version": the model may well be committed and
+    // serving; only the pointer cannot be read.
+    super(
+      `${path} is corrupt: ${detail}; restore it (history.jsonl names the committed version) before deploying`,
+    );
     this.name = "CurrentPointerError";
   }
 }
@@ -62,7 +66,7 @@ export function parseCurrentPointer(path: string, text: string): CommittedPointe
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new CurrentPointerError(path, `is not valid JSON (${(error as Error).message})`);
+    throw new CurrentPointerError(path, `not valid JSON (${(error as Error).message})`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new CurrentPointerError(path, "expected a JSON object");

@@ -109,6 +109,7 @@ export async function deployModel(
             ...(request.dynamicBatching ? { dynamicBatching: request.dynamicBatching } : {}),
           },
           request.version,
+          { generatedSmokeInputs: request.smoke?.golden === undefined },
         ),
         timeouts: transactionTimeouts(env.timeouts),
         owner: env.owner ?? defaultOwner(),

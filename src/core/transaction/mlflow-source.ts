@@ -1,6 +1,7 @@
 // Adapts helper F's MlflowClient to the transaction's ArtifactSource port: one resolved version.
 import type { ProgressListener } from "../progress";
 import { MlflowClient, SHA256_TAGS, type ResolvedModelVersion } from "../mlflow";
+import { readOnnxSignatureFile } from "../onnx";
 import type { ArtifactSource } from "./ports";
 
 /** The ArtifactSource of `registeredModel` version `version`. */
@@ -28,6 +29,13 @@ export function mlflowSource(
       emit({ model, version, step: "download", phase: "start" });
       const result = await client.downloadModel(r, dir, {
         ...(options.signal ? { signal: options.signal } : {}),
+        // External data in subdirectories too; a graph that does not decode references nothing
+        // here, and validate names what is wrong with it.
+        referencedFiles: (path) =>
+          readOnnxSignatureFile(path).then(
+            (s) => s.externalDataFiles,
+            () => [],
+          ),
         onProgress: (p) =>
           emit({
             model,

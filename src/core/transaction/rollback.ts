@@ -4,6 +4,7 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { DeploymentError, errorMessage } from "../errors";
 import {
+  CurrentPointerError,
   quarantineCandidate,
   readCurrentPointer,
   writeFileAtomic,
@@ -152,13 +153,21 @@ export async function failedBeforeChange(
   error: unknown,
 ): Promise<DeploymentError> {
   const cause = error instanceof StepError ? error.cause : error;
-  const committed = await readCurrentPointer(paths.current).catch(() => undefined);
+  let unreadable: string | undefined;
+  const committed = await readCurrentPointer(paths.current).catch((e: unknown) => {
+    unreadable =
+      e instanceof CurrentPointerError
+        ? "current.json is corrupt"
+        : `current.json unreadable: ${errorMessage(e)}`;
+    return undefined;
+  });
+  const serving = await observeServing(deps, plan.model, committed?.activeVersion);
   return new DeploymentError({
     model: plan.model,
     version: plan.version,
     step,
     cause,
-    serving: await observeServing(deps, plan.model, committed?.activeVersion),
+    serving: unreadable === undefined ? serving : { ...serving, committedUnreadable: unreadable },
     rollbackFailed: false,
     rolledBack: false,
   });

@@ -11,7 +11,7 @@
 // Triton serve the committed version again and move the candidate to `failed_<v>_<UTC>`.
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
-import { DeploymentError, StepFailure } from "../errors";
+import { DeploymentError, errorMessage, StepFailure } from "../errors";
 import {
   acquireLock,
   cleanLeftovers,
@@ -89,7 +89,11 @@ export async function runDeployment(
   let lock: LockHandle;
   try {
     lock = await steps.run("lock", async () => {
-      await fs.mkdir(paths.modelDir, { recursive: true });
+      await fs.mkdir(paths.modelDir, { recursive: true }).catch((error: unknown) => {
+        throw new StepFailure(
+          `cannot create the model directory ${paths.modelDir} (${errorMessage(error)}); expected a writable directory under the repository root`,
+        );
+      });
       return acquireLock(paths.lock, {
         owner: deps.owner,
         operation: `deploy ${plan.registeredModel} version ${plan.version}`,

@@ -177,11 +177,22 @@ function flatten(data: unknown[]): unknown[] {
   return data.flatMap((d) => (Array.isArray(d) ? flatten(d as unknown[]) : [d]));
 }
 
+/**
+ * The most elements a generated smoke input may have: 10 M numbers are ~60 MB of JSON, and a
+ * shape beyond what a JS array can hold (2^32 - 1) would fail with a bare "Invalid array length".
+ */
+export const MAX_GENERATED_ELEMENTS = 10_000_000;
+
 /** Inputs generated from the metadata: every -1 dim becomes 1, values are small and deterministic. */
 export function generateInputs(metadata: ModelMetadataView, where: string): InferTensor[] {
   return metadata.inputs.map((input) => {
     const shape = input.shape.map((d) => (d < 0 ? 1 : d));
     const count = shape.reduce((a, b) => a * b, 1);
+    if (count > MAX_GENERATED_ELEMENTS) {
+      throw new StepFailure(
+        `${where}: input '${input.name}' has shape [${input.shape.join(",")}] (${count} elements); expected at most ${MAX_GENERATED_ELEMENTS} elements for a generated smoke input — configure smoke.golden with a real input`,
+      );
+    }
     const data = Array.from({ length: count }, (_, i) => sampleValue(input.datatype, i, where));
     return { name: input.name, datatype: input.datatype, shape, data };
   });

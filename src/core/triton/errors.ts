@@ -73,6 +73,12 @@ export function classifyTritonError(status: number, text: string): TritonErrorCo
   return "UNKNOWN";
 }
 
+// 403 is Triton's answer to a restricted API called without the right header value
+// (triton-contract.md §0 and §4, --http-restricted-api). Deployments send it from TRITON_API_KEY (the CLI)
+// or the stack's secret tritonApiKey (pulumi up).
+const RESTRICTED_HINT =
+  "; the restricted API needs the admin header's value: set TRITON_API_KEY (the stack's secret tritonApiKey) to the key this Triton was started with";
+
 /** Wraps whatever a call threw into a TritonError naming the operation and the model. */
 export function toTritonError(err: unknown, operation: string, model?: string): Error {
   if (err instanceof TritonError) return err;
@@ -89,13 +95,14 @@ export function toTritonError(err: unknown, operation: string, model?: string): 
     }
     const text = err.serverMessage ?? err.rawText ?? "";
     const status = err.status ?? 0;
+    const code = classifyTritonError(status, text);
     return new TritonError({
-      code: classifyTritonError(status, text),
+      code,
       operation,
       model,
       status,
       tritonMessage: text || undefined,
-      message: `Triton ${subject} failed: HTTP ${status}${text ? `: ${text.trim()}` : ""} (${err.method} ${err.url})`,
+      message: `Triton ${subject} failed: HTTP ${status}${text ? `: ${text.trim()}` : ""} (${err.method} ${err.url})${code === "RESTRICTED" ? RESTRICTED_HINT : ""}`,
       cause: err,
     });
   }

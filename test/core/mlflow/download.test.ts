@@ -405,26 +405,36 @@ void describe("downloadModel: integrity", () => {
     assert.equal(err.code, "SHA256_MISMATCH");
     assert.equal(
       err.message,
-      `model.onnx: sha256 is ${sha256(iris)} but the model version's "sha256" tag says ${wrong}`,
+      `model.onnx: sha256 is ${sha256(iris)} but the model version's "sha256" tag says ${wrong} (downloaded twice from the start, both times with a wrong digest)`,
     );
     assert.deepEqual(await readdir(dir), []);
   });
 
-  void test("a corrupted byte in transit is caught by the digest (onnx_sha256 tag)", async () => {
+  void test("a corrupted byte in transit is caught by the digest (onnx_sha256 tag) and downloaded once more", async () => {
     const pub = await publish(
       "logged-model",
       { "model.onnx": iris },
       { sha256Tag: true, sha256TagKey: "onnx_sha256" },
     );
+    // Once: the second download from the start is intact.
     server.faults.add({ path: "model\\.onnx$", method: "GET", kind: "corrupt", offset: 10 });
-    const c = client();
-    const err = await rejection(downloadV1(c, pub.name));
+    const once = await downloadV1(client(), pub.name);
+    assert.equal(once.modelSha256, sha256(iris));
+    // Every time: it fails after the one extra download, saying so.
+    server.faults.add({
+      path: "model\\.onnx$",
+      method: "GET",
+      kind: "corrupt",
+      offset: 10,
+      times: 2,
+    });
+    const err = await rejection(downloadV1(client(), pub.name));
     assert.equal(err.code, "SHA256_MISMATCH");
     const corrupted = Uint8Array.from(iris);
     corrupted[10] = (corrupted[10] ?? 0) ^ 0xff;
     assert.equal(
       err.message,
-      `model.onnx: sha256 is ${sha256(corrupted)} but the model version's "onnx_sha256" tag says ${sha256(iris)}`,
+      `model.onnx: sha256 is ${sha256(corrupted)} but the model version's "onnx_sha256" tag says ${sha256(iris)} (downloaded twice from the start, both times with a wrong digest)`,
     );
   });
 
@@ -468,7 +478,7 @@ void describe("downloadModel: integrity", () => {
     const artifactPath = `${pub.artifactUri.replace(/^mlflow-artifacts:\/+/, "")}/model.onnx`;
     assert.equal(
       err.message,
-      `downloading model.onnx from ${pub.artifactUri} via the MLflow artifact proxy failed: INTERNAL_ERROR: The following failures occurred while downloading one or more artifacts from file://${server.artifactsDir}:\n##### File ${artifactPath} #####\n[Errno 2] No such file or directory: '${storedFile(pub, "model.onnx")}'`,
+      `downloading model.onnx from ${pub.artifactUri} via the MLflow artifact proxy failed: INTERNAL_ERROR: The following failures occurred while downloading one or more artifacts from file://${server.artifactsDir}:\n##### File ${artifactPath} #####\n[Errno 2] No such file or directory: '${storedFile(pub, "model.onnx")}' (retried: 2 attempts over 0 s)`,
     );
   });
 });

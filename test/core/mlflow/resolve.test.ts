@@ -225,7 +225,7 @@ void describe("transient failures", () => {
       assert.equal(err.code, "REQUEST_FAILED");
       assert.equal(
         err.message,
-        `resolving alias "champion" of registered model "iris" failed: 503 Service Unavailable`,
+        `resolving alias "champion" of registered model "iris" failed: 503 Service Unavailable (retried: 4 attempts over 4 s)`,
       );
       assert.ok(err.cause instanceof HttpError);
       assert.equal(err.cause.attempts, 4);
@@ -337,7 +337,7 @@ void describe("authentication from MLFLOW_TRACKING_* variables", () => {
       assert.equal(err.cause.status, 401);
       assert.equal(
         err.message,
-        'resolving alias "champion" of registered model "iris" failed: You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.',
+        'resolving alias "champion" of registered model "iris" failed: You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate. (HTTP 401: MLflow did not accept the credentials or got none; set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) to credentials that may read this registered model)',
       );
       assert.doesNotMatch(err.message, /wrong-pw|ZGVwbG95ZXI6d3JvbmctcHc/);
       assert.equal(server.requests().length, 1);
@@ -364,7 +364,7 @@ void describe("non-JSON error shapes (mlflow-contract.md §4)", () => {
       assert.equal(err.cause.rawText, "Permission denied");
       assert.equal(
         err.message,
-        'resolving alias "champion" of registered model "iris" failed: Permission denied',
+        'resolving alias "champion" of registered model "iris" failed: Permission denied (HTTP 403: MLflow refused these credentials access; set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) to credentials that may read this registered model)',
       );
     } finally {
       await client.close();

@@ -77,7 +77,8 @@ void describe("current.json", () => {
 
   void test("rejects a file that names no usable version, saying what was expected", () => {
     assert.throws(() => parseCurrentPointer("/r/m/current.json", '{"active_version": "013"}'), {
-      message: '/r/m/current.json: active_version is "013"; expected a positive integer version',
+      message:
+        '/r/m/current.json is corrupt: active_version is "013"; expected a positive integer version; restore it (history.jsonl names the committed version) before deploying',
     });
     assert.throws(() => parseCurrentPointer("/r/m/current.json", "{"), {
       name: "CurrentPointerError",
@@ -86,7 +87,7 @@ void describe("current.json", () => {
       () => parseCurrentPointer("/r/m/current.json", '{"active_version":"1","schema_version":9}'),
       {
         message:
-          "/r/m/current.json: schema_version is 9; expected at most 1 (written by a newer tool?)",
+          "/r/m/current.json is corrupt: schema_version is 9; expected at most 1 (written by a newer tool?); restore it (history.jsonl names the committed version) before deploying",
       },
     );
   });

@@ -127,7 +127,7 @@ void describe("deployModel: each step failing in turn rolls back", () => {
     await expectRollback(
       irisRequest(v.version),
       "materialize",
-      `model.onnx: sha256 is ${sha256(irisModel({ variant: 5 }))} but the model version's "sha256" tag says ${"0".repeat(64)}`,
+      `model.onnx: sha256 is ${sha256(irisModel({ variant: 5 }))} but the model version's "sha256" tag says ${"0".repeat(64)} (downloaded twice from the start, both times with a wrong digest)`,
     );
   });
 

@@ -4,41 +4,10 @@
 // passed ready and smoke under the staging name.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { request } from "undici";
 import { DeploymentError, deployModel, type ProgressEvent } from "../../../src/core";
 import { expectedIrisOutput, irisModel } from "../../support/onnx/fixtures";
 import { irisRequest, MODEL, publish, readyVersions, startBench, type Bench } from "./harness";
-
-const INPUT = [5.1, 3.5, 1.4, 0.2];
-
-/** Version-less inference against every pod until stopped (bounded: at most `max` requests). */
-function startLoad(urls: string[], max = 4000) {
-  let stop = false;
-  const statuses: number[] = [];
-  const loops = urls.flatMap((url) =>
-    [0, 1].map(async () => {
-      while (!stop && statuses.length < max) {
-        const res = await request(`${url}/v2/models/${MODEL}/infer`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            inputs: [{ name: "input", datatype: "FP32", shape: [1, 4], data: INPUT }],
-          }),
-        });
-        await res.body.dump();
-        statuses.push(res.statusCode);
-      }
-    }),
-  );
-  return {
-    statuses,
-    async finish(): Promise<number[]> {
-      stop = true;
-      await Promise.all(loops);
-      return statuses;
-    },
-  };
-}
+import { LOAD_INPUT as INPUT, startVersionLessLoad } from "./version-less-load";
 
 void describe("deployModel under constant version-less load on 2 pods", () => {
   let bench: Bench;
@@ -61,7 +30,7 @@ void describe("deployModel under constant version-less load on 2 pods", () => {
       if (e.step === "smoke" && e.phase === "done") verifiedAt = Date.now();
     };
     for (const t of bench.tritons) t.clearRequestLog();
-    const load = startLoad(bench.tritons.map((t) => t.httpUrl));
+    const load = startVersionLessLoad(bench.tritons.map((t) => t.httpUrl));
     // Let traffic flow before the deployment starts.
     while (load.statuses.length < 20) await new Promise((r) => setImmediate(r));
     const outcome = await deployModel(

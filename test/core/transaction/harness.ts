@@ -29,9 +29,21 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-/** Start MLflow and `pods` Triton servers sharing one repository root. */
+/**
+ * Start MLflow and `pods` Triton servers sharing one repository root. With `hosts`, one server
+ * per loopback address, all on one port (as pods behind one Service port); with `startupModels`
+ * each server loads them at start (`--load-model`, as production pods do), so a restarted one
+ * comes back on what config.pbtxt pins.
+ */
 export async function startBench(
-  options: { pods?: number; readyMs?: number; mlflowToken?: string; mlflowUser?: BasicUser } = {},
+  options: {
+    pods?: number;
+    readyMs?: number;
+    mlflowToken?: string;
+    mlflowUser?: BasicUser;
+    hosts?: string[];
+    startupModels?: string[];
+  } = {},
 ): Promise<Bench> {
   const root = await mkdtemp(join(tmpdir(), "deploy-repo-"));
   const token = options.mlflowToken;
@@ -42,8 +54,15 @@ export async function startBench(
       : {},
   );
   const tritons: TritonHandle[] = [];
-  for (let i = 0; i < (options.pods ?? 1); i++) {
-    tritons.push(await startTriton(root, []));
+  const hosts = options.hosts ?? Array.from({ length: options.pods ?? 1 }, () => "127.0.0.1");
+  for (const host of hosts) {
+    const port = options.hosts !== undefined ? tritons[0]?.httpPort : undefined;
+    tritons.push(
+      await startTriton(root, options.startupModels ?? [], {
+        host,
+        ...(port !== undefined ? { httpPort: port } : {}),
+      }),
+    );
   }
   const env: DeployEnvironment = {
     repositoryRoot: root,
@@ -77,8 +96,13 @@ export async function startBench(
   };
 }
 
-export function startTriton(root: string, loadModels: string[]): Promise<TritonHandle> {
+export function startTriton(
+  root: string,
+  loadModels: string[],
+  net: { host?: string; httpPort?: number } = {},
+): Promise<TritonHandle> {
   return startTritonServer({
+    ...net,
     modelRepository: root,
     modelControlMode: "explicit",
     loadModels,

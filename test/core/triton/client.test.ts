@@ -99,7 +99,7 @@ void describe("TritonClient against the Triton test server (24.01+ status codes)
       assert.equal(err.tritonMessage, "This API is restricted, expecting header 'admin-key'");
       assert.equal(
         err.message,
-        `Triton load of model "iris" failed: HTTP 403: This API is restricted, expecting header 'admin-key' (POST ${r.server.httpUrl}/v2/repository/models/iris/load)`,
+        `Triton load of model "iris" failed: HTTP 403: This API is restricted, expecting header 'admin-key' (POST ${r.server.httpUrl}/v2/repository/models/iris/load); the restricted API needs the admin header's value: set TRITON_API_KEY (the stack's secret tritonApiKey) to the key this Triton was started with`,
       );
       assert.doesNotMatch(err.message, /s3cret/);
       assert.equal((await rejection(bare.repositoryIndex())).code, "RESTRICTED");

@@ -312,3 +312,16 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The iris classifier with a fixed first dimension of `rows`: `input` [rows,4] →
+ * `probabilities` [rows,3]. Large `rows` make a shape no smoke input can be generated for.
+ */
+export function fixedRowsModel(rows: number): Uint8Array {
+  return classifierModel({
+    batchDim: rows,
+    classes: IRIS_CLASSES,
+    variant: 1,
+    initializersAsInputs: false,
+  });
+}
