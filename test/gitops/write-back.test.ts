@@ -142,7 +142,9 @@ void describe("the write-back step (src/core/writeback)", () => {
     );
     const refused = (what: string, call: string) =>
       `MLflow write-back of ${NAME} version ${versions[1]}: ${what} was refused (${call} failed: ` +
-      "Permission denied); the deployment itself stands";
+      "Permission denied (HTTP 403: MLflow refused these credentials access; set " +
+      "MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) to " +
+      "credentials that may write this registered model)); the deployment itself stands";
     assert.deepEqual(report, {
       written: [],
       warnings: [
@@ -275,7 +277,7 @@ void describe("called after the transaction returned", () => {
     const p95 = String(Math.round(current.verification.p95_ms * 100) / 100);
     const refused = (what: string, call: string) =>
       `warning: MLflow write-back of ${NAME} version ${versions[0]}: ${what} was refused (${call} ` +
-      "failed: Permission denied); the deployment itself stands";
+      "failed: Permission denied (HTTP 403: MLflow refused these credentials access; set MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) to credentials that may write this registered model)); the deployment itself stands";
     const tagCall = (key: string) => `setting tag ${key} on model version ${NAME}/${versions[0]}`;
     assert.deepEqual(
       stderr.split("\n").filter((l) => l.startsWith("warning: ")),

@@ -167,7 +167,7 @@ export class MlflowClient {
     try {
       await this.http.json({ method: "POST", path, json, idempotent: true, signal });
     } catch (err) {
-      throw wrapError(err, doing);
+      throw wrapError(err, doing, "write");
     }
   }
 
