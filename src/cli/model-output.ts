@@ -30,7 +30,10 @@ export function statusLines(s: ModelStatus): string[] {
       `  ${e.endpoint}: ${e.error !== undefined ? `unreachable (${e.error})` : e.readyVersions.length > 0 ? `serving version ${e.readyVersions.join(",")}` : "serving nothing"}`,
     );
   }
-  if (s.drift) lines.push("  DRIFT: an endpoint does not serve exactly the committed version");
+  if (s.filesDrift !== undefined) lines.push(`  DRIFT: ${s.filesDrift}`);
+  else if (s.drift) {
+    lines.push("  DRIFT: an endpoint does not serve exactly the committed version");
+  }
   if (s.lock !== undefined) {
     lines.push(
       `  locked by ${s.lock.owner} (pid ${s.lock.pid} on ${s.lock.host}, ${s.lock.operation}, since ${s.lock.startedAtUtc})`,

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { fileOperation } from "./file-operation-probe";
 
 /** Prefix of every temporary entry the repository creates; cleaned up by `cleanLeftovers`. */
 export const TEMP_PREFIX = ".tmp-";
@@ -43,6 +44,7 @@ export async function fsyncFile(path: string): Promise<void> {
 /** Write `data` to `target` atomically: temp file, fsync, rename, fsync the directory. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const temp = tempPathBeside(target);
+  fileOperation(`write ${basename(target)} (temporary file)`);
   const handle = await fs.open(temp, "wx", 0o644);
   try {
     await handle.writeFile(data);
@@ -51,11 +53,13 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await handle.close();
   }
   try {
+    fileOperation(`rename into ${basename(target)}`);
     await fs.rename(temp, target);
   } catch (error) {
     await fs.rm(temp, { force: true });
     throw error;
   }
+  fileOperation(`fsync the directory of ${basename(target)}`);
   await fsyncDirectory(dirname(target));
 }
 

@@ -9,6 +9,17 @@ export {
 } from "./atomic-write";
 export { cleanLeftovers } from "./cleanup";
 export {
+  clearPendingCommit,
+  completeCommitFiles,
+  isCommitOf,
+  readCommitRecord,
+  recoverCommit,
+  writePendingCommit,
+} from "./commit";
+export type { CommitRecord, CommitRecovery } from "./commit";
+export { fileOperation, setFileOperationProbe } from "./file-operation-probe";
+export type { FileOperationProbe } from "./file-operation-probe";
+export {
   CURRENT_SCHEMA_VERSION,
   CurrentPointerError,
   formatCurrentPointer,
@@ -30,6 +41,7 @@ export {
   LOCK_FILE,
   MANIFEST_FILE,
   modelPaths,
+  PENDING_COMMIT_FILE,
   quarantineName,
   STAGING_SUFFIX,
   stagingModelName,

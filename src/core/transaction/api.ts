@@ -12,9 +12,11 @@ import {
   assertRepositoryRoot,
   compactUtc,
   modelPaths,
+  PRIMARY_FILE,
   readCurrentPointer,
   readHistoryFile,
   readLock,
+  sha256File,
   type CommittedPointer,
   type HistoryEntry,
   type LockRecord,
@@ -188,8 +190,13 @@ export interface ModelStatus {
   committed: CommittedPointer | undefined;
   /** Per endpoint: ready versions of the served model name. */
   served: ServingState["endpoints"];
-  /** True when some endpoint does not serve exactly the committed version. */
+  /**
+   * True when some endpoint does not serve exactly the committed version, or the committed
+   * version's model.onnx on disk does not have current.json's sha256 (what a restarted pod loads).
+   */
   drift: boolean;
+  /** Why the committed files do not match current.json (undefined when they do). */
+  filesDrift: string | undefined;
   /** The lock record while a transaction runs. */
   lock: LockRecord | undefined;
 }
@@ -211,20 +218,34 @@ export async function readModelStatus(
       committed?.activeVersion,
     );
     const expected = committed === undefined ? "" : committed.activeVersion;
-    const drift = serving.endpoints.some(
-      (e) => e.error !== undefined || e.readyVersions.join(",") !== expected,
-    );
+    const filesDrift = await committedFilesDrift(paths.modelDir, committed);
+    const drift =
+      filesDrift !== undefined ||
+      serving.endpoints.some((e) => e.error !== undefined || e.readyVersions.join(",") !== expected);
     const lock = await readLock(paths.lock);
     return {
       model,
       committed,
       served: serving.endpoints,
       drift,
+      filesDrift,
       lock: lock === "absent" || lock === "torn" ? undefined : lock,
     };
   } finally {
     await closeAll();
   }
+}
+
+/** Why the committed version's model.onnx is not the one current.json names, if it is not. */
+async function committedFilesDrift(
+  modelDir: string,
+  committed: CommittedPointer | undefined,
+): Promise<string | undefined> {
+  if (committed?.sha256 === undefined) return undefined;
+  const path = join(modelDir, committed.activeVersion, PRIMARY_FILE);
+  const digest = await sha256File(path).catch((error: unknown) => errorMessage(error));
+  if (digest === committed.sha256) return undefined;
+  return `${path} has sha256 ${digest}; expected ${committed.sha256} (current.json)`;
 }
 
 /** Re-run the smoke check against the served version on every endpoint. */
