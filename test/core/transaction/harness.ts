@@ -29,9 +29,18 @@ export interface Bench {
   close(): Promise<void>;
 }
 
-/** Start MLflow and `pods` Triton servers sharing one repository root. */
+/**
+ * Start MLflow and `pods` Triton servers sharing one repository root. `loadModels` are the
+ * servers' `--load-model` names, loaded again from config.pbtxt when a test restarts a server.
+ */
 export async function startBench(
-  options: { pods?: number; readyMs?: number; mlflowToken?: string; mlflowUser?: BasicUser } = {},
+  options: {
+    pods?: number;
+    readyMs?: number;
+    mlflowToken?: string;
+    mlflowUser?: BasicUser;
+    loadModels?: string[];
+  } = {},
 ): Promise<Bench> {
   const root = await mkdtemp(join(tmpdir(), "deploy-repo-"));
   const token = options.mlflowToken;
@@ -43,7 +52,7 @@ export async function startBench(
   );
   const tritons: TritonHandle[] = [];
   for (let i = 0; i < (options.pods ?? 1); i++) {
-    tritons.push(await startTriton(root, []));
+    tritons.push(await startTriton(root, options.loadModels ?? []));
   }
   const env: DeployEnvironment = {
     repositoryRoot: root,
@@ -92,10 +101,10 @@ export function startTriton(root: string, loadModels: string[]): Promise<TritonH
 export async function publish(
   bench: Bench,
   bytes: Uint8Array,
-  options: { sha256Tag?: boolean | string; alias?: string } = {},
+  options: { sha256Tag?: boolean | string; alias?: string; registeredModel?: string } = {},
 ): Promise<{ version: string; runId: string; sha256: string | undefined }> {
   const published = await publishOnnxModel(bench.mlflow.url, {
-    name: REGISTERED,
+    name: options.registeredModel ?? REGISTERED,
     files: { "model.onnx": bytes },
     layout: "run-artifacts",
     sha256Tag: options.sha256Tag ?? true,
