@@ -63,6 +63,36 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   await fsyncDirectory(dirname(target));
 }
 
+/**
+ * Create `path` holding `data`, complete, unless it exists: the data is written and fsynced
+ * beside it, then hard-linked into place (link refuses an existing name, atomically on local
+ * filesystems and NFSv3+, like O_EXCL). So the file never appears empty or half-written, even
+ * when the writer is killed or the disk is full. False when `path` exists.
+ */
+export async function createFileExclusive(path: string, data: string): Promise<boolean> {
+  const temp = tempPathBeside(path);
+  try {
+    const handle = await fs.open(temp, "wx", 0o644);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.link(temp, path);
+    } catch (error) {
+      // ENOENT: a deployment's leftover cleanup removed our temporary file; the caller retries.
+      if (isCode(error, "EEXIST") || isCode(error, "ENOENT")) return false;
+      throw error;
+    }
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+  await fsyncDirectory(dirname(path));
+  return true;
+}
+
 /** True when `error` is a Node system error with this `code`. */
 export function isCode(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;

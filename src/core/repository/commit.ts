@@ -17,7 +17,13 @@
 // that differs from the committed record, so the files agree whatever instant the kill hit.
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
-import { fsyncDirectory, isCode, pathExists, tempPathBeside, writeFileAtomic } from "./atomic-write";
+import {
+  fsyncDirectory,
+  isCode,
+  pathExists,
+  tempPathBeside,
+  writeFileAtomic,
+} from "./atomic-write";
 import type { CommittedPointer } from "./current-pointer";
 import { fileOperation } from "./file-operation-probe";
 import type { ModelPaths } from "./layout";

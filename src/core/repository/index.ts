@@ -1,4 +1,5 @@
 export {
+  createFileExclusive,
   fsyncDirectory,
   fsyncFile,
   isCode,
@@ -59,5 +60,7 @@ export {
   verifyVersionDir,
 } from "./materialize";
 export type { FetchInto, ManifestFile, MaterializeResult, VersionManifest } from "./materialize";
+export { claimRepository, OWNER_FILE, RepositoryOwnerError } from "./owner";
+export type { RepositoryOwner } from "./owner";
 export { quarantineCandidate } from "./quarantine";
 export { assertRepositoryRoot, RepositoryRootError } from "./root";

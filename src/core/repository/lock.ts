@@ -26,7 +26,7 @@ import { promises as fs } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { LockHeldError } from "../errors";
-import { fsyncDirectory, isCode, tempPathBeside } from "./atomic-write";
+import { createFileExclusive, fsyncDirectory, isCode } from "./atomic-write";
 
 /** What `.deploy.lock` records. */
 export interface LockRecord {
@@ -84,7 +84,7 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   };
   const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   for (;;) {
-    if (await createExclusive(lockPath, record)) {
+    if (await createFileExclusive(lockPath, `${JSON.stringify(record)}\n`)) {
       return { path: lockPath, record, release: () => releaseLock(lockPath, record.token) };
     }
     const existing = await readLock(lockPath);
@@ -120,34 +120,6 @@ export async function readLock(lockPath: string): Promise<LockRecord | "torn" | 
     // fall through: a lock written by an older version killed between create and write
   }
   return "torn";
-}
-
-/**
- * Create `path` holding `record`, complete, unless it exists: the record is written and fsynced
- * beside it, then hard-linked into place (link refuses an existing name). False when it exists.
- */
-async function createExclusive(path: string, record: LockRecord): Promise<boolean> {
-  const temp = tempPathBeside(path);
-  try {
-    const handle = await fs.open(temp, "wx", 0o644);
-    try {
-      await handle.writeFile(`${JSON.stringify(record)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await fs.link(temp, path);
-    } catch (error) {
-      // ENOENT: a deployment's leftover cleanup removed our temporary file; try again.
-      if (isCode(error, "EEXIST") || isCode(error, "ENOENT")) return false;
-      throw error;
-    }
-  } finally {
-    await fs.rm(temp, { force: true });
-  }
-  await fsyncDirectory(dirname(path));
-  return true;
 }
 
 interface Verdict {
@@ -250,7 +222,7 @@ async function removeStale(
     startedAtUtc: now.toISOString(),
     operation: `takeover of ${lockPath}`,
   };
-  if (!(await createExclusive(guard, guardRecord))) {
+  if (!(await createFileExclusive(guard, `${JSON.stringify(guardRecord)}\n`))) {
     const existing = await readLock(guard);
     if (existing !== "absent") {
       const verdict = await judge(guard, existing, host, GUARD_STALE_AFTER_MS, now);

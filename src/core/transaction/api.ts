@@ -10,6 +10,7 @@ import {
   acquireLock,
   appendHistory,
   assertRepositoryRoot,
+  claimRepository,
   compactUtc,
   modelPaths,
   PRIMARY_FILE,
@@ -114,6 +115,7 @@ export async function deployModel(
         ),
         timeouts: transactionTimeouts(env.timeouts),
         owner: env.owner ?? defaultOwner(),
+        ...(env.repositoryOwner ? { repositoryOwner: env.repositoryOwner } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.clock ? { now: options.clock } : {}),
@@ -221,7 +223,9 @@ export async function readModelStatus(
     const filesDrift = await committedFilesDrift(paths.modelDir, committed);
     const drift =
       filesDrift !== undefined ||
-      serving.endpoints.some((e) => e.error !== undefined || e.readyVersions.join(",") !== expected);
+      serving.endpoints.some(
+        (e) => e.error !== undefined || e.readyVersions.join(",") !== expected,
+      );
     const lock = await readLock(paths.lock);
     return {
       model,
@@ -332,6 +336,9 @@ export async function unloadModel(
   const paths = modelPaths(env.repositoryRoot, model);
   const now = options.clock ?? (() => new Date());
   const t = transactionTimeouts(env.timeouts);
+  if (env.repositoryOwner !== undefined) {
+    await claimRepository(env.repositoryRoot, env.repositoryOwner, "unload");
+  }
   await fs.mkdir(paths.modelDir, { recursive: true });
   const lock = await acquireLock(paths.lock, {
     owner: env.owner ?? defaultOwner(),

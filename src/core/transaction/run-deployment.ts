@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { DeploymentError, errorMessage, StepFailure } from "../errors";
 import {
   acquireLock,
+  claimRepository,
   cleanLeftovers,
   clearPendingCommit,
   completeCommitFiles,
@@ -100,6 +101,10 @@ export async function runDeployment(
   let lock: LockHandle;
   try {
     lock = await steps.run("lock", async () => {
+      // Before anything is written: a repository of another stack is refused untouched.
+      if (deps.repositoryOwner !== undefined) {
+        await claimRepository(deps.repositoryRoot, deps.repositoryOwner, "deploy");
+      }
       await fs.mkdir(paths.modelDir, { recursive: true });
       return acquireLock(paths.lock, {
         owner: deps.owner,
@@ -337,7 +342,10 @@ async function deploy(
       // the verified files.
       fileOperation("remove the staged copy of the committed version");
       await fs.rm(stagingVersionDir, { recursive: true, force: true });
-    } else if (a.committed?.activeVersion === version && a.committed.sha256 !== a.manifest?.sha256) {
+    } else if (
+      a.committed?.activeVersion === version &&
+      a.committed.sha256 !== a.manifest?.sha256
+    ) {
       // `<v>/` is the committed version's directory and the candidate has other files (another
       // registered model with the same version number): it may only be replaced after the
       // commit point, so the verified copy stays staged and the pods reload after the commit.
@@ -445,7 +453,6 @@ async function commitLanded(plan: DeploymentPlan, a: Attempt): Promise<boolean> 
   const onDisk = await readCurrentPointer(a.paths.current).catch(() => undefined);
   return onDisk?.activeVersion === plan.version && onDisk.sha256 === a.manifest?.sha256;
 }
-
 
 /**
  * Remove everything from the staging directory except an intact copy of the version about to be

@@ -42,7 +42,9 @@ export function deployInChild(
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", () => undefined);
     const timer =
-      kill.afterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), kill.afterMs);
+      kill.afterMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill("SIGKILL"), kill.afterMs);
     child.once("error", reject);
     child.once("exit", (code, signal) => {
       if (timer !== undefined) clearTimeout(timer);

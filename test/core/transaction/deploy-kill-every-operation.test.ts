@@ -106,7 +106,10 @@ void describe("a SIGKILL before every file operation of promote and commit", () 
 
           // The next run: a failed deployment (even operations) or an identical re-run.
           if (operation % 2 === 0) {
-            await assert.rejects(deployModel(bench.env, irisRequest(broken.version)), DeploymentError);
+            await assert.rejects(
+              deployModel(bench.env, irisRequest(broken.version)),
+              DeploymentError,
+            );
           } else {
             const committed = await readCurrentPointer(join(bench.root, MODEL, "current.json"));
             const rerun = committed?.sha256 === candidate.sha256 ? candidateRequest : baseRequest;
