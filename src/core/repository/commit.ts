@@ -119,14 +119,20 @@ async function placeCommittedVersion(paths: ModelPaths, record: CommitRecord): P
   }
   // The replaced files move to a `.tmp-` name first (removed by the next run if a kill stops
   // this), so `<v>/` is never a half-deleted directory.
-  if (await pathExists(target)) {
+  const aside = tempPathBeside(target);
+  const replacing = await pathExists(target);
+  if (replacing) {
     fileOperation(`move aside the replaced ${record.version}/`);
-    await fs.rename(target, tempPathBeside(target));
+    await fs.rename(target, aside);
   }
   fileOperation(`rename the staged ${record.version}/ into place`);
   await fs.rename(staged, target);
   fileOperation(`fsync the model directory`);
   await fsyncDirectory(paths.modelDir);
+  if (replacing) {
+    fileOperation(`remove the replaced ${record.version}/`);
+    await fs.rm(aside, { recursive: true, force: true });
+  }
   return true;
 }
 

@@ -13,25 +13,30 @@ import {
 } from "../../../src/core/repository";
 import { expectedIrisOutput } from "../../support/onnx/fixtures";
 import type { TritonHandle } from "../../support/triton";
-import { MODEL } from "./harness";
+import { listDir, MODEL } from "./harness";
 
 export const IRIS_INPUT = [5.1, 3.5, 1.4, 0.2];
 
 export interface ChildEnd {
   /** "SIGKILL", or the exit code (10: finished without the kill, 11: failed without it). */
   end: NodeJS.Signals | number | null;
-  /** What the child printed (the file operation it was killed at). */
+  /** What the child printed (the file operation it was killed at, or its step events). */
   stdout: string;
+  /** When the child printed its first line and when it ended (ms since the epoch). */
+  firstLineAt: number | undefined;
+  endedAt: number;
 }
 
 /**
- * Run `request` in a child process (crash-child.ts). `kill` is either the child's own kill point
- * (env CRASH_AT / CRASH_AT_FILE_OPERATION) or a delay after which the parent SIGKILLs it.
+ * Run `request` in a child process (crash-child.ts). `kill` is the child's own kill point (env
+ * CRASH_AT / CRASH_AT_FILE_OPERATION), or a delay after which the parent SIGKILLs it: `afterMs`
+ * from the spawn, or `afterFirstLineMs` from the child's first line (its first progress event with
+ * CRASH_REPORT_PROGRESS=1; the TypeScript loader's start-up before it is not the deployment).
  */
 export function deployInChild(
   env: DeployEnvironment,
   request: DeployRequest,
-  kill: { env?: Record<string, string>; afterMs?: number },
+  kill: { env?: Record<string, string>; afterMs?: number; afterFirstLineMs?: number },
 ): Promise<ChildEnd> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "crash-child.ts")], {
@@ -39,16 +44,25 @@ export function deployInChild(
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", () => undefined);
-    const timer =
+    let firstLineAt: number | undefined;
+    let timer =
       kill.afterMs === undefined
         ? undefined
         : setTimeout(() => child.kill("SIGKILL"), kill.afterMs);
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (firstLineAt === undefined) {
+        firstLineAt = Date.now();
+        if (kill.afterFirstLineMs !== undefined) {
+          timer = setTimeout(() => child.kill("SIGKILL"), kill.afterFirstLineMs);
+        }
+      }
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", () => undefined);
     child.once("error", reject);
     child.once("exit", (code, signal) => {
       if (timer !== undefined) clearTimeout(timer);
-      resolve({ end: signal ?? code, stdout: stdout.trim() });
+      resolve({ end: signal ?? code, stdout: stdout.trim(), firstLineAt, endedAt: Date.now() });
     });
   });
 }
@@ -84,6 +98,16 @@ export async function committedFilesDisagree(root: string): Promise<string[]> {
   if ((await readCommitRecord(paths.pendingCommit)) !== undefined) {
     problems.push("a commit record is still pending");
   }
+  return problems;
+}
+
+/** What a run left behind: entries beside the model in the root, dot entries in the model dir. */
+export async function leftoversIn(root: string): Promise<string[]> {
+  const problems: string[] = [];
+  const rootEntries = await listDir(root);
+  if (rootEntries.join(",") !== MODEL) problems.push(`left in the root: ${rootEntries.join(", ")}`);
+  const hidden = (await listDir(join(root, MODEL))).filter((n) => n.startsWith("."));
+  if (hidden.length > 0) problems.push(`left in ${MODEL}/: ${hidden.join(", ")}`);
   return problems;
 }
 

@@ -3,7 +3,8 @@
 // ("<step>:<phase>"), or just before the n-th file operation (0-based) counted from the start of
 // promote, CRASH_AT_FILE_OPERATION (the repository's file-operation probe). The deployment is
 // described by CRASH_DEPLOY (JSON: env and request). Exit 10: the deployment ended without the
-// crash (the operation index is past the last one); 11: it failed without the crash.
+// crash (the operation index is past the last one); 11: it failed without the crash. With
+// CRASH_REPORT_PROGRESS=1 it prints every step's start/done/failed as `<step>:<phase>` lines.
 import { writeSync } from "node:fs";
 import { deployModel, type DeployEnvironment, type DeployRequest } from "../../../src/core";
 import { setFileOperationProbe } from "../../../src/core/repository";
@@ -31,6 +32,10 @@ setFileOperationProbe((operation) => {
 
 void deployModel(env, request, {
   onProgress: (e) => {
+    // The crash trials learn where a kill from outside landed from the last line printed.
+    if (process.env.CRASH_REPORT_PROGRESS === "1" && e.phase !== "progress") {
+      writeSync(1, `${e.step}:${e.phase}\n`);
+    }
     if (e.step === "promote" && e.phase === "start") operations = 0;
     if (e.step === step && e.phase === phase) process.kill(process.pid, "SIGKILL");
   },

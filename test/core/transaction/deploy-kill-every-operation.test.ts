@@ -11,7 +11,12 @@ import { describe, test } from "node:test";
 import { DeploymentError, deployModel } from "../../../src/core";
 import { readCurrentPointer } from "../../../src/core/repository";
 import { corruptModel, irisModel } from "../../support/onnx/fixtures";
-import { committedFilesDisagree, deployInChild, restartedServersDisagree } from "./crash-checks";
+import {
+  committedFilesDisagree,
+  deployInChild,
+  leftoversIn,
+  restartedServersDisagree,
+} from "./crash-checks";
 import { currentBytes, irisRequest, MODEL, publish, REGISTERED, startBench } from "./harness";
 
 const OTHER_REGISTERED = "iris-other";
@@ -59,6 +64,7 @@ void describe("a SIGKILL before every file operation of promote and commit", () 
         "move aside the replaced 1/",
         "rename the staged 1/ into place",
         "fsync the model directory",
+        "remove the replaced 1/",
         ...DERIVED_FILE_OPERATIONS,
       ],
     },
@@ -116,6 +122,7 @@ void describe("a SIGKILL before every file operation of promote and commit", () 
             assert.equal((await deployModel(bench.env, rerun)).outcome, "unchanged", where);
           }
           assert.deepEqual(await committedFilesDisagree(bench.root), [], where);
+          assert.deepEqual(await leftoversIn(bench.root), [], where);
           assert.deepEqual(
             await restartedServersDisagree(bench.root, bench.tritons, variantOfSha),
             [],
