@@ -45,13 +45,7 @@ export async function fsyncFile(path: string): Promise<void> {
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const temp = tempPathBeside(target);
   fileOperation(`write ${basename(target)} (temporary file)`);
-  const handle = await fs.open(temp, "wx", 0o644);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeNewFileSynced(temp, data);
   try {
     fileOperation(`rename into ${basename(target)}`);
     await fs.rename(temp, target);
@@ -72,13 +66,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 export async function createFileExclusive(path: string, data: string): Promise<boolean> {
   const temp = tempPathBeside(path);
   try {
-    const handle = await fs.open(temp, "wx", 0o644);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFileSynced(temp, data);
     try {
       await fs.link(temp, path);
     } catch (error) {
@@ -91,6 +79,27 @@ export async function createFileExclusive(path: string, data: string): Promise<b
   }
   await fsyncDirectory(dirname(path));
   return true;
+}
+
+/** Create `path` (it must not exist) with `data`, fsynced. */
+async function writeNewFileSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fs.open(path, "wx", 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The text of a file; undefined when it does not exist. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path, "utf8");
+  } catch (error) {
+    if (isCode(error, "ENOENT")) return undefined;
+    throw error;
+  }
 }
 
 /** True when `error` is a Node system error with this `code`. */

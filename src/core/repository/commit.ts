@@ -19,8 +19,8 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import {
   fsyncDirectory,
-  isCode,
   pathExists,
+  readTextIfExists,
   tempPathBeside,
   writeFileAtomic,
 } from "./atomic-write";
@@ -44,13 +44,8 @@ export interface CommitRecord {
 
 /** Read a commit record; undefined when absent or not one (a torn or foreign file). */
 export async function readCommitRecord(path: string): Promise<CommitRecord | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(path, "utf8");
-  } catch (error) {
-    if (isCode(error, "ENOENT")) return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   try {
     const r = JSON.parse(text) as Partial<CommitRecord>;
     if (typeof r.version !== "string" || typeof r.config !== "string") return undefined;
@@ -170,7 +165,7 @@ export async function recoverCommit(
     record.version === committed.activeVersion &&
     (record.sha256 === undefined || record.sha256 === committed.sha256)
   ) {
-    const onDisk = await fs.readFile(paths.config, "utf8").catch(() => undefined);
+    const onDisk = await readTextIfExists(paths.config);
     if (onDisk !== record.pbtxt) {
       await writeFileAtomic(paths.config, record.pbtxt);
       repaired.push("config.pbtxt");

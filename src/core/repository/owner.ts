@@ -3,9 +3,8 @@
 // (created whole or not at all); from then on a deploy or unload from any other stack is refused
 // before anything is touched. Without it, a dev stack pointed at prod's NFS path would take over
 // prod's models silently.
-import { promises as fs } from "node:fs";
 import { join } from "node:path";
-import { createFileExclusive, isCode } from "./atomic-write";
+import { createFileExclusive, readTextIfExists } from "./atomic-write";
 
 export const OWNER_FILE = ".triton-serving-owner.json";
 
@@ -63,13 +62,8 @@ export async function claimRepository(
 }
 
 async function readOwner(path: string): Promise<RepositoryOwner | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(path, "utf8");
-  } catch (error) {
-    if (isCode(error, "ENOENT")) return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return undefined;
   try {
     const o = JSON.parse(text) as Partial<RepositoryOwner>;
     if (
