@@ -25,7 +25,7 @@ async function main(): Promise<number> {
     seed,
     onTrial: (r) =>
       process.stdout.write(
-        `trial ${r.index} seed ${r.seed} pods ${r.pods} ${r.kind} (${r.candidate}) delay ${r.delayMs} ms, killed at ${r.landed}; ${r.requests} requests, ${r.failedRequests} failed; ${r.violations.length === 0 ? "ok" : `VIOLATIONS: ${r.violations.join(" | ")}`}\n`,
+        `trial ${r.index} seed ${r.seed} pods ${r.pods} ${r.kind} (${r.candidate}) aimed at ${r.target} + ${r.delayMs} ms, killed at ${r.landed}; ${r.requests} requests, ${r.failedRequests} failed; ${r.violations.length === 0 ? "ok" : `VIOLATIONS: ${r.violations.join(" | ")}`}\n`,
       ),
   });
   const violating = records.filter((r) => r.violations.length > 0);

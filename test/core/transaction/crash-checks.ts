@@ -22,47 +22,59 @@ export interface ChildEnd {
   end: NodeJS.Signals | number | null;
   /** What the child printed (the file operation it was killed at, or its step events). */
   stdout: string;
-  /** When the child printed its first line and when it ended (ms since the epoch). */
-  firstLineAt: number | undefined;
+  /** Each line the child printed and when it arrived (ms since the epoch). */
+  lines: { text: string; at: number }[];
   endedAt: number;
 }
 
 /**
  * Run `request` in a child process (crash-child.ts). `kill` is the child's own kill point (env
  * CRASH_AT / CRASH_AT_FILE_OPERATION), or a delay after which the parent SIGKILLs it: `afterMs`
- * from the spawn, or `afterFirstLineMs` from the child's first line (its first progress event with
- * CRASH_REPORT_PROGRESS=1; the TypeScript loader's start-up before it is not the deployment).
+ * from the spawn, or `afterLine.ms` from the moment the child printed `afterLine.line` (one of its
+ * step events with CRASH_REPORT_PROGRESS=1).
  */
 export function deployInChild(
   env: DeployEnvironment,
   request: DeployRequest,
-  kill: { env?: Record<string, string>; afterMs?: number; afterFirstLineMs?: number },
+  kill: {
+    env?: Record<string, string>;
+    afterMs?: number;
+    afterLine?: { line: string; ms: number };
+  },
 ): Promise<ChildEnd> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "crash-child.ts")], {
       env: { ...process.env, ...kill.env, CRASH_DEPLOY: JSON.stringify({ env, request }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let firstLineAt: number | undefined;
+    let pending = "";
+    const lines: { text: string; at: number }[] = [];
     let timer =
       kill.afterMs === undefined
         ? undefined
         : setTimeout(() => child.kill("SIGKILL"), kill.afterMs);
     child.stdout.on("data", (chunk: Buffer) => {
-      if (firstLineAt === undefined) {
-        firstLineAt = Date.now();
-        if (kill.afterFirstLineMs !== undefined) {
-          timer = setTimeout(() => child.kill("SIGKILL"), kill.afterFirstLineMs);
+      pending += chunk.toString();
+      const complete = pending.split("\n");
+      pending = complete.pop() ?? "";
+      for (const text of complete) {
+        lines.push({ text, at: Date.now() });
+        if (kill.afterLine?.line === text && timer === undefined) {
+          timer = setTimeout(() => child.kill("SIGKILL"), kill.afterLine.ms);
         }
       }
-      stdout += chunk.toString();
     });
     child.stderr.on("data", () => undefined);
     child.once("error", reject);
     child.once("exit", (code, signal) => {
       if (timer !== undefined) clearTimeout(timer);
-      resolve({ end: signal ?? code, stdout: stdout.trim(), firstLineAt, endedAt: Date.now() });
+      if (pending !== "") lines.push({ text: pending, at: Date.now() });
+      resolve({
+        end: signal ?? code,
+        stdout: lines.map((l) => l.text).join("\n"),
+        lines,
+        endedAt: Date.now(),
+      });
     });
   });
 }

@@ -55,6 +55,8 @@ export interface TrialRecord {
   pods: number;
   kind: TrialKind;
   candidate: string;
+  /** The step the kill was aimed at (its start event plus the delay). */
+  target: string;
   delayMs: number;
   /** The last step event the child printed before the kill ("smoke:start" = during smoke). */
   landed: string;
@@ -90,9 +92,24 @@ interface Pool {
   variants: Map<string, Map<string, number>>;
   variantOfSha: Map<string, number>;
   brokenVersion: string;
-  /** ms from the child's first step event to its end, for an unkilled deployment */
-  deployMs: number;
+  /** How long each step of an unkilled deployment took (its start to its done event), ms. */
+  stepMs: Map<string, number>;
 }
+
+/** The steps a kill is aimed at: every step of a deployment that commits. */
+const STEPS = [
+  "lock",
+  "snapshot",
+  "resolve",
+  "materialize",
+  "download",
+  "validate",
+  "load",
+  "ready",
+  "smoke",
+  "promote",
+  "commit",
+];
 
 const modelOf = (variant: number) => (variant > 100 ? OTHER : REGISTERED);
 
@@ -115,12 +132,15 @@ async function startPool(pods: number): Promise<Pool> {
   }
   const brokenVersion = (await publish(bench, corruptModel())).version;
   await deployModel(bench.env, irisRequest("1"));
-  // Calibrate: an unkilled deployment, timed from its first step event (after the loader).
+  // Calibrate: an unkilled deployment, each step timed from its start to its done event.
   const calibration = await deployInChild(bench.env, requestFor(REGISTERED, "2"), {
     env: { CRASH_REPORT_PROGRESS: "1" },
   });
-  const deployMs = calibration.endedAt - (calibration.firstLineAt ?? calibration.endedAt);
-  return { bench, pods, variants, variantOfSha, brokenVersion, deployMs };
+  const at = (text: string) => calibration.lines.find((l) => l.text === text)?.at;
+  const stepMs = new Map(
+    STEPS.map((step) => [step, (at(`${step}:done`) ?? 0) - (at(`${step}:start`) ?? 0)]),
+  );
+  return { bench, pods, variants, variantOfSha, brokenVersion, stepMs };
 }
 
 function requestFor(registered: string, version: string): DeployRequest {
@@ -226,7 +246,12 @@ async function runTrial(pool: Pool, index: number, seed: number): Promise<TrialR
   const candidateVariant =
     kind === "broken-validate" ? undefined : pool.variants.get(registered)?.get(version);
   const broken = kind === "broken-validate" || kind === "broken-smoke";
-  const delayMs = Math.round(rng() * (kind === "early" ? 1500 : pool.deployMs * 1.1));
+  // Aim at a step chosen at random, killing at a random instant of its calibrated duration (a
+  // little beyond: into the next step); "early" kills count from the spawn (during start-up).
+  const target = STEPS[Math.floor(rng() * STEPS.length)]!;
+  const delayMs = Math.round(
+    rng() * (kind === "early" ? 1500 : Math.max(pool.stepMs.get(target) ?? 0, 5) * 1.2),
+  );
 
   const violations: string[] = [];
   const before = await currentBytes(bench.root);
@@ -234,7 +259,9 @@ async function runTrial(pool: Pool, index: number, seed: number): Promise<TrialR
   const load = startLoad(pool);
   const child = await deployInChild(bench.env, request, {
     env: { CRASH_REPORT_PROGRESS: "1" },
-    ...(kind === "early" ? { afterMs: delayMs } : { afterFirstLineMs: delayMs }),
+    ...(kind === "early"
+      ? { afterMs: delayMs }
+      : { afterLine: { line: `${target}:start`, ms: delayMs } }),
   });
   const events = child.stdout === "" ? [] : child.stdout.split("\n");
   const landed =
@@ -332,6 +359,7 @@ async function runTrial(pool: Pool, index: number, seed: number): Promise<TrialR
     pods: pool.pods,
     kind,
     candidate: `${registered} ${version}`,
+    target: kind === "early" ? "start-up" : target,
     delayMs,
     landed,
     requests: load.answers.length,
