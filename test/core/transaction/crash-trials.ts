@@ -248,10 +248,16 @@ async function runTrial(pool: Pool, index: number, seed: number): Promise<TrialR
   const broken = kind === "broken-validate" || kind === "broken-smoke";
   // Aim at a step chosen at random, killing at a random instant of its calibrated duration (a
   // little beyond: into the next step); "early" kills count from the spawn (during start-up).
-  const target = STEPS[Math.floor(rng() * STEPS.length)]!;
-  const delayMs = Math.round(
-    rng() * (kind === "early" ? 1500 : Math.max(pool.stepMs.get(target) ?? 0, 5) * 1.2),
-  );
+  // A broken candidate is aimed at the steps it reaches, or at its rollback (as long as a load).
+  const reached =
+    kind === "broken-validate"
+      ? [...STEPS.slice(0, STEPS.indexOf("validate") + 1), "rollback", "rollback"]
+      : kind === "broken-smoke"
+        ? [...STEPS.slice(0, STEPS.indexOf("smoke") + 1), "rollback", "rollback"]
+        : STEPS;
+  const target = reached[Math.floor(rng() * reached.length)]!;
+  const targetMs = pool.stepMs.get(target === "rollback" ? "load" : target) ?? 0;
+  const delayMs = Math.round(rng() * (kind === "early" ? 1500 : Math.max(targetMs, 5) * 1.2));
 
   const violations: string[] = [];
   const before = await currentBytes(bench.root);
