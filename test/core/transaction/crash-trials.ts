@@ -26,7 +26,12 @@ import {
   readCurrentPointer,
   verifyVersionDir,
 } from "../../../src/core/repository";
-import { corruptModel, expectedIrisOutput, irisModel } from "../../support/onnx/fixtures";
+import {
+  corruptModel,
+  expectedIrisOutput,
+  irisModel,
+  mulberry32,
+} from "../../support/onnx/fixtures";
 import {
   committedFilesDisagree,
   deployInChild,
@@ -72,17 +77,9 @@ export interface TrialsOptions {
   onTrial?: (trial: TrialRecord) => void;
 }
 
-/** mulberry32: a small seeded PRNG, enough to make the trials' choices repeatable. */
+/** The trial's PRNG; consecutive seeds would start alike in mulberry32, so they are spread first. */
 function prng(seed: number): () => number {
-  // Consecutive seeds would start alike: spread them first.
-  let a = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1));
 }
 
 interface Pool {
