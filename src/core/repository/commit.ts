@@ -87,8 +87,9 @@ export function isCommitOf(record: CommitRecord, committed: CommittedPointer | u
 export async function completeCommitFiles(
   paths: ModelPaths,
   record: CommitRecord,
+  options: { recovering: boolean },
 ): Promise<boolean> {
-  const replaced = await placeCommittedVersion(paths, record);
+  const replaced = await placeCommittedVersion(paths, record, options.recovering);
   await writeFileAtomic(paths.committedConfig, formatCommitRecord(record));
   if (record.pbtxt !== undefined) await writeFileAtomic(paths.config, record.pbtxt);
   return replaced;
@@ -100,7 +101,11 @@ export async function clearPendingCommit(paths: ModelPaths): Promise<void> {
   await fs.rm(paths.pendingCommit, { force: true });
 }
 
-async function placeCommittedVersion(paths: ModelPaths, record: CommitRecord): Promise<boolean> {
+async function placeCommittedVersion(
+  paths: ModelPaths,
+  record: CommitRecord,
+  recovering: boolean,
+): Promise<boolean> {
   if (record.sha256 === undefined) return false;
   const target = join(paths.modelDir, record.version);
   const inPlace = await verifyVersionDir(target);
@@ -108,6 +113,10 @@ async function placeCommittedVersion(paths: ModelPaths, record: CommitRecord): P
   const staged = join(paths.stagingDir, record.version);
   const candidate = await verifyVersionDir(staged);
   if (!candidate.ok || candidate.manifest.sha256 !== record.sha256) {
+    // A recovery that finds no verified copy (the staging directory was removed by hand) must not
+    // block every later run: `<v>/` stays as it is, status reports the sha256 drift, and the next
+    // deployment of the committed version replaces it (its directory fails the identical check).
+    if (recovering) return false;
     throw new Error(
       `${target} does not hold the committed sha256 ${record.sha256} and ${staged} has no verified copy of it (${candidate.ok ? `its sha256 is ${candidate.manifest.sha256}` : candidate.reason}); expected one of them to, deploy the version again`,
     );
@@ -149,7 +158,7 @@ export async function recoverCommit(
 ): Promise<CommitRecovery> {
   const pending = await readCommitRecord(paths.pendingCommit);
   if (pending !== undefined && isCommitOf(pending, committed)) {
-    await completeCommitFiles(paths, pending);
+    await completeCommitFiles(paths, pending, { recovering: true });
     return { finishedCommit: true, repaired: ["commit"] };
   }
   const repaired: string[] = [];

@@ -399,7 +399,7 @@ async function deploy(
   // replaced `<v>/` the reload) is finished by the next run if this one is stopped: the pending
   // record stays until every pod serves the commit.
   try {
-    await completeCommitFiles(paths, commitRecord);
+    await completeCommitFiles(paths, commitRecord, { recovering: false });
     if (a.replacesCommittedDir) await reloadServed();
   } catch (error) {
     if (a.replacesCommittedDir) throw await committedButNotServing(deps, plan, a, steps, error);
