@@ -125,6 +125,12 @@ const triton = new TritonServer("triton", {
 const modelDeployments = deployModels(config, {
   resolve: versions.resolve,
   dependsOn: [triton],
+  // The model repository belongs to this stack: a deploy from another stack is refused.
+  repositoryOwner: {
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    namespace: config.namespace,
+  },
 });
 
 /** Per model: the committed version, its MLflow run, the sha256 of model.onnx, when committed. */

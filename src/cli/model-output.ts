@@ -30,10 +30,11 @@ export function statusLines(s: ModelStatus): string[] {
       `  ${e.endpoint}: ${e.error !== undefined ? `unreachable (${e.error})` : e.readyVersions.length > 0 ? `serving version ${e.readyVersions.join(",")}` : "serving nothing"}`,
     );
   }
+  if (s.filesDrift !== undefined) lines.push(`  DRIFT: ${s.filesDrift}`);
   // An endpoint that did not answer is not drift: what it serves is unknown (exit 4, not 5).
   if (s.served.some((e) => e.error !== undefined)) {
     lines.push("  UNKNOWN: an endpoint did not answer; what it serves cannot be checked");
-  } else if (s.drift) {
+  } else if (s.drift && s.filesDrift === undefined) {
     lines.push("  DRIFT: an endpoint does not serve exactly the committed version");
   }
   if (s.lock !== undefined) {

@@ -2,7 +2,8 @@
 // without Pulumi, for Airflow, cron and break-glass use. The same core as the Pulumi provider.
 import { ConfigError } from "../config/errors";
 import type { ModelConfig, StackConfig } from "../config/schema";
-import { readStackConfig } from "../config/stack-file";
+import { readProjectName, readStackConfig } from "../config/stack-file";
+import { assertStackIsolation } from "../config/stack-isolation";
 import {
   assertRepositoryRoot,
   createProgressFormatter,
@@ -73,8 +74,18 @@ export async function runModelCli(argv: readonly string[], io: CliIo): Promise<n
       return EXIT.ok;
     }
     args = parseModelArgs(argv);
-    config = readStackConfig(args.projectDir ?? io.cwd, args.stack);
-    env = deployEnvironmentFor(config, io.env);
+    const projectDir = args.projectDir ?? io.cwd;
+    config = readStackConfig(projectDir, args.stack);
+    assertStackIsolation(projectDir, args.stack, config);
+    env = {
+      ...deployEnvironmentFor(config, io.env),
+      // The repository belongs to this stack: another stack's deploy is refused (core owner.ts).
+      repositoryOwner: {
+        project: readProjectName(projectDir),
+        stack: args.stack,
+        namespace: config.namespace,
+      },
+    };
     models = selectModels(config, args);
     if (args.command === "deploy") assertDeployCredentials(config, env, io.env);
     // An unmounted NFS export is a setup error (exit 2), not "never deployed".
@@ -348,6 +359,8 @@ function servingProblem(s: ModelStatus): { message: string; exit: ExitCode } | u
     };
   }
   if (!s.drift) return undefined;
+  // The committed files themselves differ from current.json (status-drift: the sha256).
+  if (s.filesDrift !== undefined) return { exit: EXIT.drift, message: s.filesDrift };
   const committed = s.committed?.activeVersion;
   return {
     exit: EXIT.drift,

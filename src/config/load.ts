@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, setSecretCommand } from "./errors";
 import { decodeConfigValue, parseStackConfig } from "./parse";
 import { SECRET_KEYS, type SecretKey, type StackConfig } from "./schema";
+import { stackIsolationProblems } from "./stack-isolation";
 
 /** The stack's secrets as secret Outputs: pass them only into Kubernetes Secret `stringData`. */
 export interface StackSecrets {
@@ -76,6 +77,8 @@ export function loadStackConfig(): LoadedStack {
       );
     }
   }
+  // Pulumi runs the program in the project directory, beside the other stacks' files.
+  if (config !== undefined) lines.push(...stackIsolationProblems(process.cwd(), stack, config));
   if (lines.length > 0 || config === undefined) {
     throw new pulumi.RunError(new ConfigError(`stack ${stack}`, lines).message);
   }

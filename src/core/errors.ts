@@ -94,9 +94,9 @@ export class DeploymentError extends Error {
 export class LockHeldError extends Error {
   readonly lockPath: string;
   readonly holder: unknown;
-  constructor(lockPath: string, holder: unknown, detail: string) {
+  constructor(lockPath: string, holder: unknown, detail: string, recovery: string) {
     super(
-      `lock ${lockPath} is held by ${detail}; expected it to be free (another deployment is running)`,
+      `lock ${lockPath} is held by ${detail}; expected it to be free (another deployment is running); ${recovery}`,
     );
     this.name = "LockHeldError";
     this.lockPath = lockPath;

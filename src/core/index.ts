@@ -154,6 +154,7 @@ export {
   assertRepositoryRoot,
   isStagingModelName,
   modelPaths,
+  RepositoryOwnerError,
   RepositoryRootError,
   stagingModelName,
   STAGING_SUFFIX,
@@ -161,6 +162,7 @@ export {
   type CommittedPointer,
   type HistoryEntry,
   type LockRecord,
+  type RepositoryOwner,
   type VerificationSummary,
 } from "./repository";
 export type { MlflowClientOptions, ResolvedModelVersion, VersionSelector } from "./mlflow";

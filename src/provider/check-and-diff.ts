@@ -67,6 +67,13 @@ export const InputsSchema = z.strictObject({
     tritonReadyMs: positiveInt,
     mlflowRequestMs: positiveInt,
   }),
+  repositoryOwner: z
+    .strictObject({
+      project: z.string().min(1),
+      stack: z.string().min(1),
+      namespace: z.string().min(1),
+    })
+    .optional(),
 });
 
 export interface CheckFailure {

@@ -54,6 +54,7 @@ export function environmentFor(
     | "mlflowTrackingUri"
     | "mlflowUsername"
     | "timeouts"
+    | "repositoryOwner"
   >,
   env: NodeJS.ProcessEnv = process.env,
   purpose: "deploy" | "triton-only" = "deploy",
@@ -84,6 +85,7 @@ export function environmentFor(
       readyMs: inputs.timeouts.tritonReadyMs,
     },
     owner: `pulumi:${env.USER ?? "unknown"}`,
+    ...(inputs.repositoryOwner !== undefined ? { repositoryOwner: inputs.repositoryOwner } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ export interface DeployModelsOptions {
   resolve: ModelVersionResolver;
   /** The Triton server component: a deployment needs the pods up before it can load anything. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** This stack: the model repository must belong to it (core/repository/owner.ts). */
+  repositoryOwner?: ModelDeploymentInputs["repositoryOwner"];
 }
 
 /** The stack outputs of one model (`pulumi stack output models`). */
@@ -43,6 +45,7 @@ export function modelDeploymentInputs(
   config: StackConfig,
   model: ModelConfig,
   resolved: ResolvedModelVersion,
+  repositoryOwner?: ModelDeploymentInputs["repositoryOwner"],
 ): ModelDeploymentInputs {
   return {
     modelName: model.name,
@@ -71,6 +74,7 @@ export function modelDeploymentInputs(
       tritonReadyMs: config.deploy.readyTimeoutMs,
       mlflowRequestMs: config.mlflow.requestTimeoutMs,
     },
+    ...(repositoryOwner !== undefined ? { repositoryOwner } : {}),
   };
 }
 
@@ -83,7 +87,12 @@ export function deployModels(config: StackConfig, options: DeployModelsOptions):
     // tracking URI and the model/alias); nothing is registered with a guessed version.
     const resolved = pulumi.output(options.resolve(model));
     // Everything but the version and run id comes straight from stack config.
-    const known = modelDeploymentInputs(config, model, { version: "", runId: "" });
+    const known = modelDeploymentInputs(
+      config,
+      model,
+      { version: "", runId: "" },
+      options.repositoryOwner,
+    );
     const deployment = new ModelDeployment(
       `model-${model.name}`,
       { ...known, version: resolved.version, runId: resolved.runId },

@@ -74,6 +74,11 @@ export interface ModelDeploymentInputs {
   /** MLflow basic-auth user (the password is a secret). */
   mlflowUsername?: string;
   timeouts: DeploymentTimeouts;
+  /**
+   * The stack deploying: the repository records it on first use and refuses any other stack
+   * (core/repository/owner.ts). Absent in state written before it existed.
+   */
+  repositoryOwner?: { project: string; stack: string; namespace: string };
 }
 
 /** Keys of ModelDeploymentInputs; the outputs repeat them so `diff` can compare (pulumi-notes §1.11). */
@@ -91,6 +96,7 @@ export const INPUT_KEYS = [
   "mlflowTrackingUri",
   "mlflowUsername",
   "timeouts",
+  "repositoryOwner",
 ] as const satisfies readonly (keyof ModelDeploymentInputs)[];
 
 /** A change of these replaces the resource: it is another model, or another repository. */

@@ -121,6 +121,7 @@ void describe("model deployments in the program", () => {
       tritonAdminHeader: "triton-admin-key",
       mlflowTrackingUri: mlflow.url,
       timeouts: TIMEOUTS,
+      repositoryOwner: { project: "triton-serving", stack: "dev", namespace: "triton-dev" },
     });
     // dependsOn the TritonServer component = on every resource it contains.
     assert.deepEqual(
@@ -164,6 +165,7 @@ void describe("model deployments in the program", () => {
       tritonAdminHeader: "triton-admin-key",
       mlflowTrackingUri: mlflow.url,
       timeouts: { ...TIMEOUTS, tritonLoadMs: 900000, tritonReadyMs: 600000 },
+      repositoryOwner: { project: "triton-serving", stack: "prod", namespace: "triton-prod" },
     });
   });
 

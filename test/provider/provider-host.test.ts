@@ -83,7 +83,11 @@ async function publish(variant: number): Promise<PublishedModel> {
 async function previewInputs(): Promise<ModelDeploymentInputs> {
   const model = config.models[0]!;
   const resolved = await resolveModelVersion(config, model, { password: MLFLOW_USER.password });
-  return modelDeploymentInputs(config, model, resolved);
+  return modelDeploymentInputs(config, model, resolved, {
+    project: "triton-serving",
+    stack: "dev",
+    namespace: config.namespace,
+  });
 }
 
 /** Version-less inference requests, as production traffic sends them. */

@@ -73,7 +73,12 @@ void describe("the serialised ModelDeployment provider", () => {
     const resolved = mlflow!.versions[1]!;
     assert.deepEqual(
       inputs,
-      modelDeploymentInputs(config, model, { version: resolved.version, runId: resolved.runId }),
+      modelDeploymentInputs(
+        config,
+        model,
+        { version: resolved.version, runId: resolved.runId },
+        { project: "triton-serving", stack: "dev", namespace: config.namespace },
+      ),
     );
   });
 

@@ -2,8 +2,7 @@
 // It keeps the old platform's keys (`active_version`, `run_id`, `alias`, `updated_at_utc`) so its
 // readers keep working, and adds `schema_version` plus what an operator needs. Files written by
 // the old platform (no `schema_version`) are read as schema 0.
-import { promises as fs } from "node:fs";
-import { isCode, writeFileAtomic } from "./atomic-write";
+import { readTextIfExists, writeFileAtomic } from "./atomic-write";
 
 export const CURRENT_SCHEMA_VERSION = 1;
 
@@ -50,14 +49,8 @@ export class CurrentPointerError extends Error {
 
 /** Read current.json; undefined when absent (never deployed). */
 export async function readCurrentPointer(path: string): Promise<CommittedPointer | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(path, "utf8");
-  } catch (error) {
-    if (isCode(error, "ENOENT")) return undefined;
-    throw error;
-  }
-  return parseCurrentPointer(path, text);
+  const text = await readTextIfExists(path);
+  return text === undefined ? undefined : parseCurrentPointer(path, text);
 }
 
 /** Parse the text of current.json (accepts the old platform's files). */

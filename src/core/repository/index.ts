@@ -1,4 +1,5 @@
 export {
+  createFileExclusive,
   fsyncDirectory,
   fsyncFile,
   isCode,
@@ -8,6 +9,17 @@ export {
   writeFileAtomic,
 } from "./atomic-write";
 export { cleanLeftovers } from "./cleanup";
+export {
+  clearPendingCommit,
+  completeCommitFiles,
+  isCommitOf,
+  readCommitRecord,
+  recoverCommit,
+  writePendingCommit,
+} from "./commit";
+export type { CommitRecord, CommitRecovery } from "./commit";
+export { fileOperation, setFileOperationProbe } from "./file-operation-probe";
+export type { FileOperationProbe } from "./file-operation-probe";
 export {
   CURRENT_SCHEMA_VERSION,
   CurrentPointerError,
@@ -30,6 +42,7 @@ export {
   LOCK_FILE,
   MANIFEST_FILE,
   modelPaths,
+  PENDING_COMMIT_FILE,
   quarantineName,
   STAGING_SUFFIX,
   stagingModelName,
@@ -47,5 +60,7 @@ export {
   verifyVersionDir,
 } from "./materialize";
 export type { FetchInto, ManifestFile, MaterializeResult, VersionManifest } from "./materialize";
+export { claimRepository, OWNER_FILE, RepositoryOwnerError } from "./owner";
+export type { RepositoryOwner } from "./owner";
 export { quarantineCandidate } from "./quarantine";
 export { assertRepositoryRoot, RepositoryRootError } from "./root";

@@ -13,6 +13,11 @@ export const HISTORY_FILE = "history.jsonl";
  */
 export const COMMITTED_CONFIG_FILE = "committed-config.json";
 export const LOCK_FILE = ".deploy.lock";
+/**
+ * The commit record written before current.json (commit.ts): once current.json names the same
+ * commit, the next run finishes what a killed commit left undone from it.
+ */
+export const PENDING_COMMIT_FILE = ".commit-pending.json";
 /** Written inside each version directory before it is renamed into place: files, sizes, sha256. */
 export const MANIFEST_FILE = ".manifest.json";
 
@@ -45,6 +50,7 @@ export interface ModelPaths {
   config: string;
   history: string;
   committedConfig: string;
+  pendingCommit: string;
   lock: string;
   stagingModel: string;
   stagingDir: string;
@@ -62,6 +68,7 @@ export function modelPaths(root: string, model: string): ModelPaths {
     config: join(modelDir, CONFIG_FILE),
     history: join(modelDir, HISTORY_FILE),
     committedConfig: join(modelDir, COMMITTED_CONFIG_FILE),
+    pendingCommit: join(modelDir, PENDING_COMMIT_FILE),
     lock: join(modelDir, LOCK_FILE),
     stagingModel,
     stagingDir: join(root, stagingModel),

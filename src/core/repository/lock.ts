@@ -1,25 +1,32 @@
 // The per-model deployment lock `.deploy.lock` (design.md invariant 4: two transactions on the same
 // model never interleave).
 //
-// Acquire: create the file with O_EXCL (atomic on local filesystems and on NFSv3+), recording who
-// holds it. Stale-lock rule, applied only when the file already exists:
-//   - same host and the recorded pid is not alive → stale (the holder crashed or was SIGKILLed);
+// Acquire: the record (who holds it) is written and fsynced in a temporary file first, which is then
+// hard-linked to `.deploy.lock`. link() refuses an existing name (atomic on local filesystems and on
+// NFSv3+, like O_EXCL), and the lock appears complete or not at all: a crash or a full disk can no
+// longer leave an empty lock file behind. Stale-lock rule, applied only when the file exists:
+//   - same host and the recorded pid is gone or a zombie → stale (the holder crashed or was
+//     SIGKILLed; a zombie has exited, only its parent has not reaped it yet);
 //   - any host and the lock is older than `staleAfterMs` → stale (on another host we cannot see
 //     the pid; on this one the pid may have been reused). The TTL must exceed the longest
 //     deployment (default 2 h);
-//   - an unreadable/torn lock file older than `staleAfterMs` (by mtime) → stale.
-// Takeover is race-safe: takers first create a guard `.deploy.lock.takeover` with O_EXCL, so one
+//   - an unreadable/torn lock file (left by an older version of this tool, which wrote the record
+//     after creating the file, or by a damaged disk) → stale TORN_GRACE_MS after it was written:
+//     the tool never writes such a file, so only a writer of an older version still between its
+//     create and its write can be behind it, and that takes milliseconds.
+// Takeover is race-safe: takers first create a guard `.deploy.lock.takeover` the same way, so one
 // process at a time judges and removes a stale lock; the stale file is removed by renaming it to a
 // unique name and comparing its token with the one judged stale (if a live holder replaced it in
 // between, it is put back with link(), which refuses to overwrite). Then the taker competes for the
-// lock with O_EXCL like everyone else. A guard left by a crashed taker is itself stale after
-// `guardStaleAfterMs` (takeover holds it for milliseconds).
+// lock like everyone else. A guard left by a crashed taker is judged like a lock, with a 30 s TTL on
+// other hosts (takeover holds it for milliseconds).
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { promises as fs } from "node:fs";
 import { hostname } from "node:os";
-import { LockHeldError } from "../errors";
-import { fsyncDirectory, isCode } from "./atomic-write";
 import { dirname } from "node:path";
+import { LockHeldError } from "../errors";
+import { createFileExclusive, fsyncDirectory, isCode } from "./atomic-write";
 
 /** What `.deploy.lock` records. */
 export interface LockRecord {
@@ -59,6 +66,8 @@ export interface LockHandle {
 
 const DEFAULT_STALE_AFTER_MS = 2 * 60 * 60 * 1000;
 const GUARD_STALE_AFTER_MS = 30_000;
+/** A torn lock or guard file is abandoned this long after it was written (see the header). */
+export const TORN_GRACE_MS = 5_000;
 
 /** Take the lock at `lockPath`, taking over a stale one; throws LockHeldError when held. */
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<LockHandle> {
@@ -73,21 +82,21 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
     startedAtUtc: now().toISOString(),
     operation: options.operation,
   };
+  const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   for (;;) {
-    if (await tryCreate(lockPath, record)) {
+    if (await createFileExclusive(lockPath, `${JSON.stringify(record)}\n`)) {
       return { path: lockPath, record, release: () => releaseLock(lockPath, record.token) };
     }
     const existing = await readLock(lockPath);
     if (existing === "absent") continue;
-    const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
     const verdict = await judge(lockPath, existing, host, staleAfter, now());
     if (verdict.stale) {
-      const removed = await removeStale(lockPath, existing, now());
+      const removed = await removeStale(lockPath, existing, host, now());
       if (removed) options.onTakeover?.(existing === "torn" ? undefined : existing);
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new LockHeldError(lockPath, existing, verdict.holder);
+      throw new LockHeldError(lockPath, existing, verdict.holder, verdict.recovery);
     }
     await delay(options.pollMs ?? 200);
   }
@@ -108,126 +117,155 @@ export async function readLock(lockPath: string): Promise<LockRecord | "torn" | 
       return parsed as LockRecord;
     }
   } catch {
-    // fall through: a lock written by a process killed mid-write
+    // fall through: a lock written by an older version killed between create and write
   }
   return "torn";
 }
 
-async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean> {
-  let handle;
-  try {
-    handle = await fs.open(lockPath, "wx", 0o644);
-  } catch (error) {
-    if (isCode(error, "EEXIST")) return false;
-    throw error;
-  }
-  try {
-    await handle.writeFile(`${JSON.stringify(record)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fsyncDirectory(dirname(lockPath));
-  return true;
+interface Verdict {
+  stale: boolean;
+  /** Who holds it, for the message. */
+  holder: string;
+  /** What the operator can do, for the message. */
+  recovery: string;
 }
 
 async function judge(
-  lockPath: string,
+  path: string,
   existing: LockRecord | "torn",
   host: string,
   staleAfterMs: number,
   now: Date,
-): Promise<{ stale: boolean; holder: string }> {
+): Promise<Verdict> {
   if (existing === "torn") {
-    const age = await ageMs(lockPath, now);
-    return { stale: age === undefined || age > staleAfterMs, holder: "an unreadable lock record" };
+    const mtime = await mtimeMs(path);
+    const graceMs = Math.min(TORN_GRACE_MS, staleAfterMs);
+    const stale = mtime === undefined || now.getTime() - mtime > graceMs;
+    const freeAt = new Date((mtime ?? now.getTime()) + graceMs).toISOString();
+    return {
+      stale,
+      holder: `an unreadable lock record (written at ${new Date(mtime ?? now.getTime()).toISOString()}, no holder named)`,
+      recovery: `it is treated as abandoned at ${freeAt}: deploy again after that`,
+    };
   }
   const holder = `${existing.owner} (pid ${existing.pid} on ${existing.host}, ${existing.operation}, since ${existing.startedAtUtc})`;
   const started = Date.parse(existing.startedAtUtc);
-  const age = Number.isNaN(started) ? await ageMs(lockPath, now) : now.getTime() - started;
-  const expired = age === undefined || age > staleAfterMs;
+  const startMs = Number.isNaN(started) ? await mtimeMs(path) : started;
+  const expired = startMs === undefined || now.getTime() - startMs > staleAfterMs;
+  const abandonedAt =
+    startMs === undefined ? "now" : new Date(startMs + staleAfterMs).toISOString();
   // On this host a dead pid proves the holder is gone. The TTL still applies as a backstop: the
   // pid may have been reused by an unrelated process after a crash.
-  if (existing.host === host) return { stale: expired || !isPidAlive(existing.pid), holder };
-  return { stale: expired, holder };
+  if (existing.host === host) {
+    return {
+      stale: expired || !isPidAlive(existing.pid),
+      holder,
+      recovery: `wait for it to finish; if pid ${existing.pid} hangs, stop it (kill ${existing.pid}) and deploy again: a lock whose process has exited is taken over at once`,
+    };
+  }
+  return {
+    stale: expired,
+    holder,
+    recovery: `wait for it to finish; if host ${existing.host} or that process is gone, remove ${path} and deploy again (it is treated as abandoned at ${abandonedAt})`,
+  };
 }
 
-async function ageMs(path: string, now: Date): Promise<number | undefined> {
+async function mtimeMs(path: string): Promise<number | undefined> {
   try {
-    return now.getTime() - (await fs.stat(path)).mtimeMs;
+    return (await fs.stat(path)).mtimeMs;
   } catch (error) {
     if (isCode(error, "ENOENT")) return undefined;
     throw error;
   }
 }
 
-/** Whether a process with this pid exists on this host (EPERM: exists, owned by someone else). */
+/**
+ * Whether a process with this pid is running on this host (EPERM: exists, owned by someone else).
+ * A zombie (exited, not yet reaped by its parent) is not running.
+ */
 export function isPidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return isCode(error, "EPERM");
+    if (!isCode(error, "EPERM")) return false;
   }
+  return !isZombie(pid);
+}
+
+/** Linux: state Z (zombie) or X (dead) in /proc/<pid>/stat. Elsewhere: never a zombie. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return false;
+  }
+  // "<pid> (<comm>) <state> …": comm may contain spaces and parentheses, the state follows the last ')'.
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state === "Z" || state === "X";
 }
 
 /** Remove a lock judged stale, under the takeover guard. True when this call removed it. */
 async function removeStale(
   lockPath: string,
   judged: LockRecord | "torn",
+  host: string,
   now: Date,
 ): Promise<boolean> {
   const guard = `${lockPath}.takeover`;
-  if (!(await takeGuard(guard, now))) {
-    await delay(20);
+  const guardRecord: LockRecord = {
+    token: randomBytes(12).toString("hex"),
+    owner: "takeover",
+    pid: process.pid,
+    host,
+    startedAtUtc: now.toISOString(),
+    operation: `takeover of ${lockPath}`,
+  };
+  if (!(await createFileExclusive(guard, `${JSON.stringify(guardRecord)}\n`))) {
+    const existing = await readLock(guard);
+    if (existing !== "absent") {
+      const verdict = await judge(guard, existing, host, GUARD_STALE_AFTER_MS, now);
+      // The previous taker crashed while holding the guard (it holds it for milliseconds).
+      if (verdict.stale) await removeIfSame(guard, existing);
+      else await delay(20);
+    }
     return false;
   }
   try {
-    const current = await readLock(lockPath);
-    if (current === "absent") return false;
-    if (!sameLock(current, judged)) return false;
-    const aside = `${lockPath}.stale-${randomBytes(6).toString("hex")}`;
-    try {
-      await fs.rename(lockPath, aside);
-    } catch (error) {
-      if (isCode(error, "ENOENT")) return false;
-      throw error;
-    }
-    const moved = await readLock(aside);
-    if (moved !== "absent" && !sameLock(moved, judged)) {
-      // A live holder replaced the stale lock between our read and the rename: put it back.
-      try {
-        await fs.link(aside, lockPath);
-      } catch (error) {
-        if (!isCode(error, "EEXIST")) throw error;
-      }
-      await fs.rm(aside, { force: true });
-      return false;
-    }
-    await fs.rm(aside, { force: true });
-    await fsyncDirectory(dirname(lockPath));
-    return true;
+    return await removeIfSame(lockPath, judged);
   } finally {
-    await fs.rm(guard, { force: true });
+    await releaseLock(guard, guardRecord.token);
   }
 }
 
-async function takeGuard(guard: string, now: Date): Promise<boolean> {
+/**
+ * Remove `path` if it still holds the record judged stale: rename it to a unique name, compare,
+ * and put it back with link() (which refuses to overwrite) when someone replaced it in between.
+ */
+async function removeIfSame(path: string, judged: LockRecord | "torn"): Promise<boolean> {
+  const current = await readLock(path);
+  if (current === "absent" || !sameLock(current, judged)) return false;
+  const aside = `${path}.stale-${randomBytes(6).toString("hex")}`;
   try {
-    const handle = await fs.open(guard, "wx", 0o644);
-    await handle.writeFile(`${process.pid}\n`);
-    await handle.close();
-    return true;
+    await fs.rename(path, aside);
   } catch (error) {
-    if (!isCode(error, "EEXIST")) throw error;
+    if (isCode(error, "ENOENT")) return false;
+    throw error;
   }
-  const age = await ageMs(guard, now);
-  if (age !== undefined && age > GUARD_STALE_AFTER_MS) {
-    // The previous taker crashed while holding the guard (it holds it for milliseconds).
-    await fs.rm(guard, { force: true });
+  const moved = await readLock(aside);
+  if (moved !== "absent" && !sameLock(moved, judged)) {
+    try {
+      await fs.link(aside, path);
+    } catch (error) {
+      if (!isCode(error, "EEXIST")) throw error;
+    }
+    await fs.rm(aside, { force: true });
+    return false;
   }
-  return false;
+  await fs.rm(aside, { force: true });
+  await fsyncDirectory(dirname(path));
+  return true;
 }
 
 function sameLock(a: LockRecord | "torn", b: LockRecord | "torn"): boolean {

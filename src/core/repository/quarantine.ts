@@ -3,6 +3,7 @@
 import { promises as fs } from "node:fs";
 import { basename, join } from "node:path";
 import { fsyncDirectory, isCode, pathExists } from "./atomic-write";
+import { fileOperation } from "./file-operation-probe";
 import { quarantineName } from "./layout";
 
 /**
@@ -23,6 +24,7 @@ export async function quarantineCandidate(
     const target = join(modelDir, name);
     if (await pathExists(target)) continue;
     try {
+      fileOperation(`quarantine ${basename(candidateDir)} as ${name}`);
       await fs.rename(candidateDir, target);
     } catch (error) {
       if (isCode(error, "ENOTEMPTY") || isCode(error, "EEXIST")) continue;

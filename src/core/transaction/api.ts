@@ -10,11 +10,14 @@ import {
   acquireLock,
   appendHistory,
   assertRepositoryRoot,
+  claimRepository,
   compactUtc,
   modelPaths,
+  PRIMARY_FILE,
   readCurrentPointer,
   readHistoryFile,
   readLock,
+  sha256File,
   type CommittedPointer,
   type HistoryEntry,
   type LockRecord,
@@ -113,6 +116,7 @@ export async function deployModel(
         ),
         timeouts: transactionTimeouts(env.timeouts),
         owner: env.owner ?? defaultOwner(),
+        ...(env.repositoryOwner ? { repositoryOwner: env.repositoryOwner } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.clock ? { now: options.clock } : {}),
@@ -189,8 +193,13 @@ export interface ModelStatus {
   committed: CommittedPointer | undefined;
   /** Per endpoint: ready versions of the served model name. */
   served: ServingState["endpoints"];
-  /** True when some endpoint does not serve exactly the committed version. */
+  /**
+   * True when some endpoint does not serve exactly the committed version, or the committed
+   * version's model.onnx on disk does not have current.json's sha256 (what a restarted pod loads).
+   */
   drift: boolean;
+  /** Why the committed files do not match current.json (undefined when they do). */
+  filesDrift: string | undefined;
   /** The lock record while a transaction runs. */
   lock: LockRecord | undefined;
 }
@@ -212,20 +221,36 @@ export async function readModelStatus(
       committed?.activeVersion,
     );
     const expected = committed === undefined ? "" : committed.activeVersion;
-    const drift = serving.endpoints.some(
-      (e) => e.error !== undefined || e.readyVersions.join(",") !== expected,
-    );
+    const filesDrift = await committedFilesDrift(paths.modelDir, committed);
+    const drift =
+      filesDrift !== undefined ||
+      serving.endpoints.some(
+        (e) => e.error !== undefined || e.readyVersions.join(",") !== expected,
+      );
     const lock = await readLock(paths.lock);
     return {
       model,
       committed,
       served: serving.endpoints,
       drift,
+      filesDrift,
       lock: lock === "absent" || lock === "torn" ? undefined : lock,
     };
   } finally {
     await closeAll();
   }
+}
+
+/** Why the committed version's model.onnx is not the one current.json names, if it is not. */
+async function committedFilesDrift(
+  modelDir: string,
+  committed: CommittedPointer | undefined,
+): Promise<string | undefined> {
+  if (committed?.sha256 === undefined) return undefined;
+  const path = join(modelDir, committed.activeVersion, PRIMARY_FILE);
+  const digest = await sha256File(path).catch((error: unknown) => errorMessage(error));
+  if (digest === committed.sha256) return undefined;
+  return `${path} has sha256 ${digest}; expected ${committed.sha256} (current.json)`;
 }
 
 /** Re-run the smoke check against the served version on every endpoint. */
@@ -312,6 +337,9 @@ export async function unloadModel(
   const paths = modelPaths(env.repositoryRoot, model);
   const now = options.clock ?? (() => new Date());
   const t = transactionTimeouts(env.timeouts);
+  if (env.repositoryOwner !== undefined) {
+    await claimRepository(env.repositoryRoot, env.repositoryOwner, "unload");
+  }
   await fs.mkdir(paths.modelDir, { recursive: true });
   const lock = await acquireLock(paths.lock, {
     owner: env.owner ?? defaultOwner(),

@@ -21,8 +21,10 @@ export interface Attempt {
   smoke: SmokeReport[];
   cleanedUp: string[];
   tookOverStaleLock: boolean;
-  /** The commit step began writing files: rollback restores their snapshot. */
+  /** The commit step began writing files: rollback removes its pending record. */
   commitStarted: boolean;
-  /** config.pbtxt and committed-config.json as they were at snapshot (undefined: absent). */
-  committedFiles: { config: Buffer | undefined; committedConfig: Buffer | undefined };
+  /** The snapshot finished a commit a killed run left (every pod is reloaded). */
+  finishedCommit: boolean;
+  /** The candidate replaces the committed version's directory (same number) after the commit. */
+  replacesCommittedDir: boolean;
 }

@@ -2,6 +2,7 @@
 // clients built from it for one call of the public API.
 import { hostname, userInfo } from "node:os";
 import { MlflowClient, type MlflowClientOptions } from "../mlflow";
+import type { RepositoryOwner } from "../repository";
 import type { TritonEndpoint } from "./ports";
 import type { TransactionTimeouts } from "./run-deployment";
 import { tritonEndpoint } from "./triton-endpoint";
@@ -35,6 +36,11 @@ export interface DeployEnvironment {
   timeouts?: DeployTimeouts;
   /** Recorded in the lock and history. Default `<user>@<host>`. */
   owner?: string;
+  /**
+   * The stack deploying. When set, the repository records it as its owner on first use and
+   * refuses deploys and unloads from any other stack (repository/owner.ts).
+   */
+  repositoryOwner?: RepositoryOwner;
 }
 
 /** Defaults applied. */

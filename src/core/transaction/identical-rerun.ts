@@ -4,8 +4,9 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { DeploymentError, errorMessage } from "../errors";
 import {
-  isCode,
+  clearPendingCommit,
   pathExists,
+  readCommitRecord,
   PRIMARY_FILE,
   verifyVersionDir,
   type CommittedPointer,
@@ -26,17 +27,14 @@ export async function readCommittedConfig(
   config: ModelConfigPort,
 ): Promise<string | undefined> {
   if (committed === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(await fs.readFile(paths.committedConfig, "utf8")) as {
-      version?: unknown;
-      config?: unknown;
-    };
-    // Only a config that pins the committed version can restore it.
-    if (parsed.version === committed.activeVersion && typeof parsed.config === "string") {
-      return parsed.config;
-    }
-  } catch (error) {
-    if (!isCode(error, "ENOENT") && !(error instanceof SyntaxError)) throw error;
+  const record = await readCommitRecord(paths.committedConfig);
+  // Only a config that pins the committed version (and, when recorded, its sha256) can restore it.
+  if (
+    record !== undefined &&
+    record.version === committed.activeVersion &&
+    (record.sha256 === undefined || record.sha256 === committed.sha256)
+  ) {
+    return record.config;
   }
   // A repository committed by the old platform: its config.pbtxt, pinned to the committed version.
   if (config.pinnedFromPbtxt === undefined) return undefined;
@@ -120,6 +118,8 @@ export async function unchangedIfIdentical(
       });
     }
   }
+  // Every pod serves the commit a killed run left unfinished: nothing is left to finish.
+  if (a.finishedCommit) await clearPendingCommit(a.paths);
   const result: DeploymentResult = {
     ...baseResult(plan, a, steps, "unchanged", c.activeVersion),
     sha256: dir.manifest.sha256,

@@ -1,13 +1,15 @@
-// Undoing a failed attempt: making every endpoint serve the committed version again, restoring
-// the files the commit step began to write, and quarantining the candidate.
+// Undoing a failed attempt: making every endpoint serve the committed version again, dropping the
+// commit record the commit step began with, and quarantining the candidate.
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { DeploymentError, errorMessage } from "../errors";
 import {
   CurrentPointerError,
+  clearPendingCommit,
+  isCommitOf,
   quarantineCandidate,
+  readCommitRecord,
   readCurrentPointer,
-  writeFileAtomic,
   type ModelPaths,
 } from "../repository";
 import type { Attempt } from "./attempt";
@@ -18,17 +20,6 @@ import type { TritonEndpoint } from "./ports";
 import type { DeploymentResult } from "./result";
 import { forEachSettled, StepError, type StepRunner } from "./step-runner";
 import type { DeploymentPlan, TransactionDeps } from "./transaction-inputs";
-
-/** Put config.pbtxt and committed-config.json back as they were at snapshot. */
-export async function restoreCommittedFiles(a: Attempt): Promise<void> {
-  for (const [path, bytes] of [
-    [a.paths.config, a.committedFiles.config],
-    [a.paths.committedConfig, a.committedFiles.committedConfig],
-  ] as const) {
-    if (bytes === undefined) await fs.rm(path, { force: true });
-    else await writeFileAtomic(path, bytes);
-  }
-}
 
 /** Reload the committed version on `names` (all endpoints when undefined) and wait for it. */
 export async function restoreCommitted(
@@ -75,13 +66,6 @@ export async function rollback(
   try {
     await steps.run("rollback", async () => {
       const problems: string[] = [];
-      if (a.commitStarted) {
-        try {
-          await restoreCommittedFiles(a);
-        } catch (restoreError) {
-          problems.push(`restoring config.pbtxt: ${errorMessage(restoreError)}`);
-        }
-      }
       if (a.stagingLoaded) await unloadQuietly(deps.endpoints, a.paths.stagingModel);
       const needReload = deps.endpoints
         .filter((e) => a.servedModelTouched || a.driftedEndpoints.has(e.name))
@@ -101,6 +85,12 @@ export async function rollback(
         } catch (restoreError) {
           problems.push(errorMessage(restoreError));
         }
+      }
+      // Before the commit point only the pending commit record was written: it is dropped. One
+      // the snapshot finished stays until every pod was reloaded (the next run reloads them).
+      const pending = await readCommitRecord(a.paths.pendingCommit);
+      if (pending !== undefined && (problems.length === 0 || !isCommitOf(pending, a.committed))) {
+        await clearPendingCommit(a.paths);
       }
       const candidate = a.partialDir ?? a.candidateDir;
       const committedDir = committed === undefined ? undefined : join(a.paths.modelDir, committed);

@@ -8,13 +8,20 @@
 // override pinning `<v>` — a reload swaps versions with no gap for version-less requests
 // (triton-contract.md §2.2), and the committed version is never unloaded to make room.
 // `current.json` and `config.pbtxt` are untouched until commit, so a rollback only has to make
-// Triton serve the committed version again and move the candidate to `failed_<v>_<UTC>`.
+// Triton serve the committed version again and move the candidate to `failed_<v>_<UTC>`. The
+// committed version's own directory is never replaced before the commit point: when another
+// registered model brings the same version number, its verified copy waits in staging and takes
+// the place of `<v>/` after current.json names it (repository/commit.ts explains the order).
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { DeploymentError, errorMessage, StepFailure } from "../errors";
 import {
   acquireLock,
+  claimRepository,
   cleanLeftovers,
+  clearPendingCommit,
+  completeCommitFiles,
+  fileOperation,
   fsyncDirectory,
   isCode,
   isStagingModelName,
@@ -27,10 +34,13 @@ import {
   PRIMARY_FILE,
   quarantineCandidate,
   readCurrentPointer,
+  recoverCommit,
   STAGING_SUFFIX,
   verifyVersionDir,
   writeCurrentPointer,
   writeFileAtomic,
+  writePendingCommit,
+  type CommitRecord,
   type LockHandle,
 } from "../repository";
 import type { Attempt } from "./attempt";
@@ -38,9 +48,10 @@ import { baseResult, committedResult, record, summarize } from "./attempt-result
 import { readCommittedConfig, unchangedIfIdentical } from "./identical-rerun";
 import { loadAndWait, loadOne } from "./load-version";
 import type { DeploymentResult } from "./result";
+import { observeServing } from "./observe-serving";
 import { failedBeforeChange, rollback, unloadQuietly } from "./rollback";
 import { runSmoke, type SmokeReport } from "./smoke";
-import { createStepRunner, forEachSettled, type StepRunner } from "./step-runner";
+import { createStepRunner, forEachSettled, StepError, type StepRunner } from "./step-runner";
 import type { DeploymentPlan, TransactionDeps } from "./transaction-inputs";
 
 // The transaction's public surface stays importable from here (src/core/index.ts, api.ts).
@@ -79,7 +90,8 @@ export async function runDeployment(
     cleanedUp: [],
     tookOverStaleLock: false,
     commitStarted: false,
-    committedFiles: { config: undefined, committedConfig: undefined },
+    finishedCommit: false,
+    replacesCommittedDir: false,
   };
 
   const problem = planProblem(plan);
@@ -89,6 +101,10 @@ export async function runDeployment(
   let lock: LockHandle;
   try {
     lock = await steps.run("lock", async () => {
+      // Before anything is written: a repository of another stack is refused untouched.
+      if (deps.repositoryOwner !== undefined) {
+        await claimRepository(deps.repositoryRoot, deps.repositoryOwner, "deploy");
+      }
       await fs.mkdir(paths.modelDir, { recursive: true }).catch((error: unknown) => {
         throw new StepFailure(
           `cannot create the model directory ${paths.modelDir} (${errorMessage(error)}); expected a writable directory under the repository root`,
@@ -148,20 +164,29 @@ export function planProblem(plan: DeploymentPlan): string | undefined {
   return undefined;
 }
 
-/** Read what is committed and what each endpoint serves; clean leftovers of crashed runs. */
+/**
+ * Read what is committed and what each endpoint serves; finish or drop what a killed commit left
+ * (before anything else: the leftovers cleanup must not remove a directory it still needs), and
+ * clean leftovers of crashed runs.
+ */
 async function snapshot(deps: TransactionDeps, plan: DeploymentPlan, a: Attempt): Promise<void> {
+  a.committed = await readCurrentPointer(a.paths.current);
+  const recovery = await recoverCommit(a.paths, a.committed);
+  a.finishedCommit = recovery.finishedCommit;
   a.cleanedUp = [
+    ...recovery.repaired,
     ...(await cleanLeftovers(a.paths.modelDir)),
     ...(await cleanLeftovers(a.paths.stagingDir)).map((n) => `${a.paths.stagingModel}/${n}`),
   ];
-  a.committed = await readCurrentPointer(a.paths.current);
-  a.committedFiles = {
-    config: await readIfExists(a.paths.config),
-    committedConfig: await readIfExists(a.paths.committedConfig),
-  };
   a.committedConfigJson = await readCommittedConfig(a.paths, a.committed, deps.config);
   const committedVersion = a.committed?.activeVersion;
   await forEachSettled(deps.endpoints, async (endpoint) => {
+    // After a finished commit a pod may hold the files `<v>/` had before, under the same version
+    // number: only a reload makes it serve the committed sha256.
+    if (a.finishedCommit) {
+      a.driftedEndpoints.add(endpoint.name);
+      return;
+    }
     const ready = await endpoint.readyVersions(plan.model, deps.signal);
     const expected = committedVersion === undefined ? [] : [committedVersion];
     if (ready.join(",") !== expected.join(",")) a.driftedEndpoints.add(endpoint.name);
@@ -296,27 +321,9 @@ async function deploy(
 
   // promote: the verified directory becomes `<model>/<v>/` and the served model is reloaded
   // pinned to it, on every endpoint; a quick smoke on the served name confirms the switch.
-  await steps.run("promote", async () => {
-    await unloadQuietly(endpoints, paths.stagingModel);
-    a.stagingLoaded = false;
-    const target = join(paths.modelDir, version);
-    const inPlace = await verifyVersionDir(target);
-    if (inPlace.ok && inPlace.manifest.sha256 === a.manifest?.sha256) {
-      // The committed version redeployed with a new config: its directory already holds exactly
-      // the verified files.
-      await fs.rm(stagingVersionDir, { recursive: true, force: true });
-    } else {
-      if (await pathExists(target)) {
-        // The committed version's own directory failed verification: keep it for analysis.
-        await quarantineCandidate(paths.modelDir, target, version, clock());
-      }
-      await fs.rename(stagingVersionDir, target);
-      await fsyncDirectory(paths.modelDir);
-    }
-    a.candidateDir = target;
-    a.servedModelTouched = true;
-    const servedConfig = deps.config.loadConfigJson(plan.model, version);
-    await forEachSettled(endpoints, async (endpoint) => {
+  const servedConfig = deps.config.loadConfigJson(plan.model, version);
+  const reloadServed = () =>
+    forEachSettled(endpoints, async (endpoint) => {
       await loadOne(deps, endpoint, plan.model, version, servedConfig);
       const report = await runSmoke({
         endpoint,
@@ -329,19 +336,56 @@ async function deploy(
       });
       a.smoke.push(report);
     });
+  await steps.run("promote", async () => {
+    await unloadQuietly(endpoints, paths.stagingModel);
+    a.stagingLoaded = false;
+    const target = join(paths.modelDir, version);
+    const inPlace = await verifyVersionDir(target);
+    if (inPlace.ok && inPlace.manifest.sha256 === a.manifest?.sha256) {
+      // The committed version redeployed with a new config: its directory already holds exactly
+      // the verified files.
+      fileOperation("remove the staged copy of the committed version");
+      await fs.rm(stagingVersionDir, { recursive: true, force: true });
+    } else if (
+      a.committed?.activeVersion === version &&
+      a.committed.sha256 !== a.manifest?.sha256
+    ) {
+      // `<v>/` is the committed version's directory and the candidate has other files (another
+      // registered model with the same version number): it may only be replaced after the
+      // commit point, so the verified copy stays staged and the pods reload after the commit.
+      a.replacesCommittedDir = true;
+      return;
+    } else {
+      if (await pathExists(target)) {
+        // The committed version's own directory failed verification, and the candidate is the
+        // very sha256 current.json names: keep the damaged one for analysis.
+        await quarantineCandidate(paths.modelDir, target, version, clock());
+      }
+      fileOperation(`rename the staged ${version}/ into the model directory`);
+      await fs.rename(stagingVersionDir, target);
+      fileOperation("fsync the model directory");
+      await fsyncDirectory(paths.modelDir);
+    }
+    a.candidateDir = target;
+    a.servedModelTouched = true;
+    await reloadServed();
   });
 
-  // commit: the pinned config, the config the rollback reloads with, then current.json — the
-  // commit point. History last: a crash before it loses a line, never a commit.
+  // commit: the commit record, then current.json — the commit point — then the files derived
+  // from it (repository/commit.ts). History last: a crash before it loses a line, never a commit.
   const verification = summarize(a.smoke, endpoints.length, plan.smoke);
   const at = clock();
-  await steps.run("commit", async () => {
+  const commitRecord = await steps.run("commit", async () => {
     a.commitStarted = true;
-    await writeFileAtomic(
-      paths.committedConfig,
-      `${JSON.stringify({ version, config: deps.config.loadConfigJson(plan.model, version) })}\n`,
-    );
-    await writeFileAtomic(paths.config, deps.config.renderPbtxt(plan.model, version));
+    // Everything is rendered before the first write: a failure here changes nothing.
+    const pending: CommitRecord = {
+      version,
+      ...(a.manifest?.sha256 !== undefined ? { sha256: a.manifest.sha256 } : {}),
+      committedAtUtc: at.toISOString(),
+      config: servedConfig,
+      pbtxt: deps.config.renderPbtxt(plan.model, version),
+    };
+    await writePendingCommit(paths, pending);
     await writeCurrentPointer(paths.current, {
       activeVersion: version,
       runId: artifact.runId,
@@ -353,7 +397,20 @@ async function deploy(
       previousVersion: a.committed?.activeVersion,
       verification,
     });
+    return pending;
   });
+  // After the commit point nothing may roll back. What remains (the derived files, and for a
+  // replaced `<v>/` the reload) is finished by the next run if this one is stopped: the pending
+  // record stays until every pod serves the commit.
+  try {
+    await completeCommitFiles(paths, commitRecord, { recovering: false });
+    if (a.replacesCommittedDir) await reloadServed();
+  } catch (error) {
+    if (a.replacesCommittedDir) throw await committedButNotServing(deps, plan, a, steps, error);
+    // The pods already serve the commit (promote); only config files lag, and the next run's
+    // recovery rewrites them from the pending record.
+  }
+  await clearPendingCommit(paths).catch(() => undefined);
   // After the commit point nothing may fail the deployment: cleanup and history are best effort
   // (a leftover staging directory is removed by the next run).
   await fs.rm(paths.stagingDir, { recursive: true, force: true }).catch(() => undefined);
@@ -365,19 +422,40 @@ async function deploy(
   return result;
 }
 
+/**
+ * The commit point was passed but the pods could not be made to serve the new files of a reused
+ * version number: nothing can be rolled back (current.json names the candidate), and the next run
+ * finishes the commit from its pending record.
+ */
+async function committedButNotServing(
+  deps: TransactionDeps,
+  plan: DeploymentPlan,
+  a: Attempt,
+  steps: StepRunner,
+  error: unknown,
+): Promise<DeploymentError> {
+  const cause = error instanceof StepError ? error.cause : error;
+  const result = baseResult(plan, a, steps, "rollback_failed", plan.version);
+  await record(a, plan, result, (deps.now ?? (() => new Date()))(), {
+    step: "commit",
+    reason: errorMessage(cause),
+  }).catch(() => undefined);
+  return new DeploymentError({
+    model: plan.model,
+    version: plan.version,
+    step: "commit",
+    cause,
+    serving: await observeServing(deps, plan.model, plan.version),
+    rollbackFailed: true,
+    rollbackError: `version ${plan.version} is committed (current.json names it) but not every pod serves its files yet; run the same deployment again to finish the commit`,
+    result,
+  });
+}
+
 /** Whether current.json on disk names the candidate (the commit's rename happened). */
 async function commitLanded(plan: DeploymentPlan, a: Attempt): Promise<boolean> {
   const onDisk = await readCurrentPointer(a.paths.current).catch(() => undefined);
   return onDisk?.activeVersion === plan.version && onDisk.sha256 === a.manifest?.sha256;
-}
-
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await fs.readFile(path);
-  } catch (error) {
-    if (isCode(error, "ENOENT")) return undefined;
-    throw error;
-  }
 }
 
 /**

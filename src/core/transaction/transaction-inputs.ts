@@ -1,5 +1,6 @@
 // What the deployment transaction is given: its time limits, the ports it talks to and the plan.
 import type { ProgressListener } from "../progress";
+import type { RepositoryOwner } from "../repository";
 import type { ArtifactSource, ModelConfigPort, TritonEndpoint } from "./ports";
 import type { SmokeSpec } from "./smoke";
 
@@ -26,6 +27,8 @@ export interface TransactionDeps {
   owner: string;
   /** Host name for the lock (tests). */
   host?: string;
+  /** The stack deploying: the repository must belong to it (claimed on first use). */
+  repositoryOwner?: RepositoryOwner;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
   /** Wall clock for timestamps and quarantine names. */

@@ -83,7 +83,7 @@ void describe("deployModel: lock contention, stale lock, crash recovery", () => 
     assert.match(
       error.message,
       new RegExp(
-        `^deploy of model 'iris' version ${loser} failed at step 'lock': lock ${join(bench.root, MODEL, ".deploy.lock").replace(/[.]/g, "\\.")} is held by test \\(pid ${process.pid} on ${hostname()}, deploy iris-classifier version ${winner}, since [0-9T:.Z-]+\\); expected it to be free \\(another deployment is running\\) — nothing was changed; committed version ${committedBefore}; serving http://127\\.0\\.0\\.1:\\d+: version ${committedBefore}$`,
+        `^deploy of model 'iris' version ${loser} failed at step 'lock': lock ${join(bench.root, MODEL, ".deploy.lock").replace(/[.]/g, "\\.")} is held by test \\(pid ${process.pid} on ${hostname()}, deploy iris-classifier version ${winner}, since [0-9T:.Z-]+\\); expected it to be free \\(another deployment is running\\); wait for it to finish; if pid ${process.pid} hangs, stop it \\(kill ${process.pid}\\) and deploy again: a lock whose process has exited is taken over at once — nothing was changed; committed version ${committedBefore}; serving http://127\\.0\\.0\\.1:\\d+: version ${committedBefore}$`,
       ),
     );
     assert.equal((await readModelStatus(bench.env, MODEL)).committed?.activeVersion, winner);

@@ -116,10 +116,10 @@ export function startTriton(
 export async function publish(
   bench: Bench,
   bytes: Uint8Array,
-  options: { sha256Tag?: boolean | string; alias?: string } = {},
+  options: { sha256Tag?: boolean | string; alias?: string; registeredModel?: string } = {},
 ): Promise<{ version: string; runId: string; sha256: string | undefined }> {
   const published = await publishOnnxModel(bench.mlflow.url, {
-    name: REGISTERED,
+    name: options.registeredModel ?? REGISTERED,
     files: { "model.onnx": bytes },
     layout: "run-artifacts",
     sha256Tag: options.sha256Tag ?? true,

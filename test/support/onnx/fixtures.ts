@@ -302,7 +302,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 }
 
 // A tiny deterministic PRNG (public-domain mulberry32), so weights need no stored data.
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
