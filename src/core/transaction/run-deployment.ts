@@ -375,7 +375,8 @@ async function deploy(
   // from it (repository/commit.ts). History last: a crash before it loses a line, never a commit.
   const verification = summarize(a.smoke, endpoints.length, plan.smoke);
   const at = clock();
-  const commitRecord = await steps.run("commit", async () => {
+  let afterCommitPoint: unknown;
+  await steps.run("commit", async () => {
     a.commitStarted = true;
     // Everything is rendered before the first write: a failure here changes nothing.
     const pending: CommitRecord = {
@@ -397,19 +398,33 @@ async function deploy(
       previousVersion: a.committed?.activeVersion,
       verification,
     });
-    return pending;
+    // After the commit point nothing may roll back. The files derived from the commit (and for a
+    // replaced `<v>/` the reload) are finished here, so that "commit done" means config.pbtxt
+    // pins the new version (a pod that restarts afterwards loads it); if this run is stopped
+    // first, the next run finishes them from the pending record, which stays until then.
+    try {
+      await completeCommitFiles(paths, pending, { recovering: false });
+      if (a.replacesCommittedDir) await reloadServed();
+      // A pod that restarted between the commit point and config.pbtxt's rewrite loaded the
+      // previous pin (--load-model reads config.pbtxt at start): put every pod that answers and
+      // serves anything else on the commit. One that does not answer restarts from the new pin.
+      await forEachSettled(endpoints, async (endpoint) => {
+        const serving = await endpoint
+          .readyVersions(plan.model, deps.signal)
+          .catch(() => undefined);
+        if (serving !== undefined && serving.join(",") !== version) {
+          await loadOne(deps, endpoint, plan.model, version, servedConfig);
+        }
+      });
+    } catch (error) {
+      afterCommitPoint = error;
+    }
   });
-  // After the commit point nothing may roll back. What remains (the derived files, and for a
-  // replaced `<v>/` the reload) is finished by the next run if this one is stopped: the pending
-  // record stays until every pod serves the commit.
-  try {
-    await completeCommitFiles(paths, commitRecord, { recovering: false });
-    if (a.replacesCommittedDir) await reloadServed();
-  } catch (error) {
-    if (a.replacesCommittedDir) throw await committedButNotServing(deps, plan, a, steps, error);
-    // The pods already serve the commit (promote); only config files lag, and the next run's
-    // recovery rewrites them from the pending record.
+  if (afterCommitPoint !== undefined && a.replacesCommittedDir) {
+    throw await committedButNotServing(deps, plan, a, steps, afterCommitPoint);
   }
+  // Otherwise the pods already serve the commit (promote); only config files may lag, and the
+  // next run's recovery rewrites them from the pending record.
   await clearPendingCommit(paths).catch(() => undefined);
   // After the commit point nothing may fail the deployment: cleanup and history are best effort
   // (a leftover staging directory is removed by the next run).

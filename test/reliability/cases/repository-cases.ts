@@ -83,7 +83,7 @@ export const repositoryCases: CorpusCase[] = [
       return {
         argv: deployVersion(v),
         exit: 1,
-        message: `iris: deploy of model 'iris' version ${v} failed at step 'lock': lock ${join(dir, ".deploy.lock")} is held by first-deploy (pid ${process.pid} on ${hostname()}, deploy iris-classifier version 99, since ${held.record.startedAtUtc}); expected it to be free (another deployment is running) — nothing was changed; committed version ${b.committed}; serving ${b.bench.tritons[0]!.httpUrl}: version ${b.committed}`,
+        message: `iris: deploy of model 'iris' version ${v} failed at step 'lock': lock ${join(dir, ".deploy.lock")} is held by first-deploy (pid ${process.pid} on ${hostname()}, deploy iris-classifier version 99, since ${held.record.startedAtUtc}); expected it to be free (another deployment is running); wait for it to finish; if pid ${process.pid} hangs, stop it (kill ${process.pid}) and deploy again: a lock whose process has exited is taken over at once — nothing was changed; committed version ${b.committed}; serving ${b.bench.tritons[0]!.httpUrl}: version ${b.committed}`,
         cleanup: () => held.release(),
       };
     },
