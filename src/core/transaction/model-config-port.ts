@@ -1,7 +1,6 @@
 // Adapts helper E's model-config module to the transaction's ModelConfigPort. The Triton config is
 // built once the ONNX file is on disk (inputs/outputs the spec leaves out come from its graph),
 // then validated against the graph before Triton is touched.
-import { readFile } from "node:fs/promises";
 import { StepFailure } from "../errors";
 import {
   buildModelConfig,
@@ -14,7 +13,7 @@ import {
   type ModelServingSpec,
   type TritonModelConfig,
 } from "../model-config";
-import { readOnnxSignature } from "../onnx";
+import { readOnnxSignatureFile } from "../onnx";
 import type { ModelConfigPort } from "./ports";
 
 /** A ModelConfigPort for `spec`; `validate` must run before the other methods. */
@@ -34,7 +33,8 @@ export function modelConfigPort(spec: ModelServingSpec, version: string): ModelC
   });
   return {
     async validate(onnxPath) {
-      const signature = readOnnxSignature(await readFile(onnxPath), "model.onnx");
+      // Only the graph is read, not the weights (a 200 MiB model costs a few small reads).
+      const signature = await readOnnxSignatureFile(onnxPath, "model.onnx");
       config = buildModelConfig(spec, { version, signature });
       const problems = validateAgainstOnnx(config, signature);
       if (problems.length > 0) {
