@@ -9,12 +9,15 @@ import {
   DeploymentError,
   deployModel,
   errorMessage,
+  mapBounded,
+  PARALLEL_DEPLOYMENTS,
   readHistory,
   readModelStatus,
   resolveModelVersion,
   verifyModel,
   type DeployEnvironment,
   type DeployRequest,
+  type ProgressListener,
   type SmokeRequest,
 } from "../core";
 import { MODEL_USAGE, parseModelArgs, UsageError, type ModelCliArgs } from "./model-args";
@@ -98,48 +101,68 @@ async function deploy(
   io: CliIo,
 ): Promise<number> {
   const progress = createProgressFormatter(io.stderr, { format: "logfmt" });
-  const results: unknown[] = [];
-  let exit: number = EXIT.ok;
-  for (const m of models) {
-    const alias = args.alias ?? (args.version === undefined ? m.alias : undefined);
-    const pinned = args.version ?? (args.alias === undefined ? m.version : undefined);
-    let request: DeployRequest;
-    try {
-      const resolved = await resolveModelVersion(
-        env,
-        m.registeredModel,
-        alias !== undefined ? { alias } : { version: pinned ?? "" },
-        io.signal ? { signal: io.signal } : {},
-      );
-      request = deployRequestFor(m, resolved.version, alias, resolved.runId || undefined);
-    } catch (error) {
-      const message = `${m.name}: cannot resolve ${alias !== undefined ? `alias ${alias}` : `version ${pinned}`} of registered model '${m.registeredModel}': ${errorMessage(error)} — nothing was changed`;
-      io.stderr.write(`${message}\n`);
-      results.push({ model: m.name, outcome: "failed", step: "resolve", error: message });
-      exit = Math.max(exit, EXIT.rolledBack);
-      continue;
-    }
-    try {
-      const result = await deployModel(env, request, {
-        onProgress: progress,
-        ...(io.signal ? { signal: io.signal } : {}),
-      });
-      results.push(result);
-      if (!args.json) io.stdout.write(`${deployLine(result)}\n`);
-    } catch (error) {
-      if (error instanceof DeploymentError) {
-        io.stderr.write(`${m.name}: ${error.message}\n`);
-        results.push({ ...error.result, step: error.step, error: error.message });
-        exit = Math.max(exit, error.rollbackFailed ? EXIT.rollbackFailed : EXIT.rolledBack);
-      } else {
-        io.stderr.write(`${m.name}: ${errorMessage(error)}\n`);
-        results.push({ model: m.name, outcome: "failed", error: errorMessage(error) });
-        exit = Math.max(exit, EXIT.rollbackFailed);
-      }
-    }
+  // Different models deploy side by side, a few at a time (bounded-map.ts says why that is
+  // safe); their lines are written in the stack's model order once all have finished.
+  const outcomes = await mapBounded(models, PARALLEL_DEPLOYMENTS, (m) =>
+    deployOne(args, env, m, io, progress),
+  );
+  const results = outcomes.map((o) => o.result);
+  for (const o of outcomes) {
+    if (o.stdout !== undefined && !args.json) io.stdout.write(o.stdout);
+    if (o.stderr !== undefined) io.stderr.write(o.stderr);
   }
+  const exit = Math.max(EXIT.ok, ...outcomes.map((o) => o.exit));
   if (args.json) io.stdout.write(`${JSON.stringify({ command: "deploy", results }, null, 2)}\n`);
   return exit;
+}
+
+/** One model's resolve and deploy: what to print and the exit code it asks for. */
+async function deployOne(
+  args: ModelCliArgs,
+  env: DeployEnvironment,
+  m: ModelConfig,
+  io: CliIo,
+  progress: ProgressListener,
+): Promise<{ result: unknown; exit: number; stdout?: string; stderr?: string }> {
+  const alias = args.alias ?? (args.version === undefined ? m.alias : undefined);
+  const pinned = args.version ?? (args.alias === undefined ? m.version : undefined);
+  let request: DeployRequest;
+  try {
+    const resolved = await resolveModelVersion(
+      env,
+      m.registeredModel,
+      alias !== undefined ? { alias } : { version: pinned ?? "" },
+      io.signal ? { signal: io.signal } : {},
+    );
+    request = deployRequestFor(m, resolved.version, alias, resolved.runId || undefined);
+  } catch (error) {
+    const message = `${m.name}: cannot resolve ${alias !== undefined ? `alias ${alias}` : `version ${pinned}`} of registered model '${m.registeredModel}': ${errorMessage(error)} — nothing was changed`;
+    return {
+      result: { model: m.name, outcome: "failed", step: "resolve", error: message },
+      exit: EXIT.rolledBack,
+      stderr: `${message}\n`,
+    };
+  }
+  try {
+    const result = await deployModel(env, request, {
+      onProgress: progress,
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    return { result, exit: EXIT.ok, stdout: `${deployLine(result)}\n` };
+  } catch (error) {
+    if (error instanceof DeploymentError) {
+      return {
+        result: { ...error.result, step: error.step, error: error.message },
+        exit: error.rollbackFailed ? EXIT.rollbackFailed : EXIT.rolledBack,
+        stderr: `${m.name}: ${error.message}\n`,
+      };
+    }
+    return {
+      result: { model: m.name, outcome: "failed", error: errorMessage(error) },
+      exit: EXIT.rollbackFailed,
+      stderr: `${m.name}: ${errorMessage(error)}\n`,
+    };
+  }
 }
 
 /** The core's DeployRequest for a model of the stack config and its resolved version. */
