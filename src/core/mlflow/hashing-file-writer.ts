@@ -1,6 +1,6 @@
 // The write side of a download: every byte is hashed as it arrives and written to the file in the
 // background, so receiving the next bytes never waits for the disk. A profile of the one-chunk-at-a-
-// time loop this replaces (bench/RESULTS.md) showed the main thread 46 % idle: each ~64 KiB socket
+// time loop this replaces (bench/PROFILE.md) showed the main thread 46 % idle: each ~64 KiB socket
 // chunk waited for its own write (one syscall on the libuv pool) before the next was read.
 //
 // Here chunks are gathered into batches written with one positional writev each, batches are
@@ -23,7 +23,7 @@ export interface HashingFileWriterOptions {
 const MiB = 1024 * 1024;
 const DEFAULTS: Required<HashingFileWriterOptions> = {
   batchBytes: 1 * MiB,
-  maxInFlightBytes: 16 * MiB,
+  maxInFlightBytes: 4 * MiB,
   syncEveryBytes: 64 * MiB,
 };
 // Linux's IOV_MAX is 1024; a batch of many tiny chunks is cut well below it.
@@ -42,8 +42,7 @@ export class HashingFileWriter {
   private queue: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
   private drained: (() => void) | undefined;
-  private syncedUpTo = 0;
-  private syncing: Promise<void> | undefined;
+  private readonly datasync: BackgroundDatasync;
   private bytes = 0;
 
   constructor(
@@ -51,6 +50,9 @@ export class HashingFileWriter {
     options: HashingFileWriterOptions = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.datasync = new BackgroundDatasync(handle, this.options.syncEveryBytes, (error) => {
+      this.failure ??= { error };
+    });
   }
 
   /** Bytes accepted so far. */
@@ -82,7 +84,7 @@ export class HashingFileWriter {
     this.flushBatch();
     await this.queue;
     this.throwIfFailed();
-    await this.syncing;
+    await this.datasync.idle();
     this.throwIfFailed();
     await this.handle.sync();
     return this.hash.digest("hex");
@@ -91,7 +93,7 @@ export class HashingFileWriter {
   /** Waits for queued writes to settle without throwing (before the handle is closed). */
   async settle(): Promise<void> {
     await this.queue.catch(() => undefined);
-    await this.syncing?.catch(() => undefined);
+    await this.datasync.idle();
   }
 
   private flushBatch(): void {
@@ -108,7 +110,7 @@ export class HashingFileWriter {
       try {
         await writevAll(this.handle, buffers, position);
         this.inFlightBytes -= length;
-        this.syncInBackground(position + length);
+        this.datasync.written(position + length);
       } catch (error) {
         this.failure = { error };
       }
@@ -117,29 +119,50 @@ export class HashingFileWriter {
     });
   }
 
-  // One datasync at a time: starting writeback early is the point, not a sync per batch.
-  private syncInBackground(written: number): void {
-    const every = this.options.syncEveryBytes;
-    if (every <= 0 || this.syncing !== undefined || written - this.syncedUpTo < every) return;
-    this.syncedUpTo = written;
-    this.syncing = this.handle.datasync().then(
-      () => {
-        this.syncing = undefined;
-      },
-      (error: unknown) => {
-        this.failure ??= { error };
-        this.syncing = undefined;
-      },
-    );
-  }
-
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure.error;
   }
 }
 
+/**
+ * Starts a datasync beside the writes every `every` bytes, one at a time: starting writeback
+ * early is the point, not a sync per batch. A failure is handed to `fail`.
+ */
+export class BackgroundDatasync {
+  private syncedUpTo = 0;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly every: number,
+    private readonly fail: (error: unknown) => void,
+  ) {}
+
+  /** Bytes up to `offset` are written (in order). */
+  written(offset: number): void {
+    if (this.every <= 0 || this.running !== undefined || offset - this.syncedUpTo < this.every) {
+      return;
+    }
+    this.syncedUpTo = offset;
+    this.running = this.handle.datasync().then(
+      () => {
+        this.running = undefined;
+      },
+      (error: unknown) => {
+        this.fail(error);
+        this.running = undefined;
+      },
+    );
+  }
+
+  /** Resolves when no datasync is running (never rejects: failures went to `fail`). */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+}
+
 /** writev at `position` until every byte is written (a short write continues where it stopped). */
-async function writevAll(
+export async function writevAll(
   handle: FileHandle,
   buffers: Uint8Array[],
   position: number,
