@@ -1,23 +1,11 @@
 // A static file server for the "same bytes from a static server" floor: Python's http.server
 // (python3 is on every machine this runs on), serving one directory on loopback.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "../../test/observability/support/tools";
 
 export interface StaticServer {
   url: string;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startStaticServer(directory: string): Promise<StaticServer> {

@@ -145,7 +145,8 @@ function messageFieldType(type: Type, id: number): Type | undefined {
   return resolved instanceof Type ? resolved : undefined;
 }
 
-function encodeVarint(value: number): Uint8Array {
+/** A base-128 varint (protobuf's encoding of lengths and tags). */
+export function encodeVarint(value: number): Uint8Array {
   const bytes: number[] = [];
   let rest = value;
   while (rest >= 0x80) {

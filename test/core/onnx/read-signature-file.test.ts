@@ -12,6 +12,7 @@ import {
   readOnnxSignatureFile,
   readOnnxSignatureFileCounted,
 } from "../../../src/core/onnx";
+import { encodeVarint } from "../../../src/core/onnx/read-signature-skeleton";
 import {
   batchableModel,
   corruptModel,
@@ -139,14 +140,14 @@ void describe("readOnnxSignatureFile", () => {
     const type = onnxModelProto();
     const headOf = (o: object) => type.encode(type.fromObject(o)).finish();
     const tensorHead = onnxTensorBytes({ name: "w", dims: [weightBytes], data_type: UINT8 });
-    const rawTag = Uint8Array.of((9 << 3) | 2, ...varint(weightBytes));
+    const rawTag = Uint8Array.of((9 << 3) | 2, ...encodeVarint(weightBytes));
     const graphTail = graphBytes({ input: [tensorValue("x")], output: [tensorValue("y")] });
     const tensorLength = tensorHead.length + rawTag.length + weightBytes;
-    const initializerTag = Uint8Array.of((5 << 3) | 2, ...varint(tensorLength));
+    const initializerTag = Uint8Array.of((5 << 3) | 2, ...encodeVarint(tensorLength));
     const graphLength = initializerTag.length + tensorLength + graphTail.length;
     const prefix = Buffer.concat([
       headOf({ ir_version: 8, opset_import: [{ domain: "", version: 17 }] }),
-      Uint8Array.of((7 << 3) | 2, ...varint(graphLength)),
+      Uint8Array.of((7 << 3) | 2, ...encodeVarint(graphLength)),
       initializerTag,
       tensorHead,
       rawTag,
@@ -218,15 +219,4 @@ function onnxTensorBytes(tensor: object): Uint8Array {
 function graphBytes(graph: object): Uint8Array {
   const type = onnxModelProto().lookupType("onnx.GraphProto");
   return type.encode(type.fromObject(graph)).finish();
-}
-
-function varint(value: number): number[] {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    bytes.push((rest % 128) | 0x80);
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(rest);
-  return bytes;
 }
