@@ -22,8 +22,8 @@ export interface HashingFileWriterOptions {
 
 const MiB = 1024 * 1024;
 const DEFAULTS: Required<HashingFileWriterOptions> = {
-  batchBytes: 1 * MiB,
-  maxInFlightBytes: 4 * MiB,
+  batchBytes: 512 * 1024,
+  maxInFlightBytes: 2 * MiB,
   syncEveryBytes: 64 * MiB,
 };
 // Linux's IOV_MAX is 1024; a batch of many tiny chunks is cut well below it.
