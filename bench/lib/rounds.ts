@@ -40,11 +40,6 @@ export function spread(values: readonly number[]): Spread {
   return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
 }
 
-/** Per-round ratios floor ÷ project (rounds paired: both were measured in the same round). */
-export function ratios(floor: readonly number[], project: readonly number[]): number[] {
-  return project.map((p, i) => floor[i]! / p);
-}
-
 /** Per-round element-wise combination of several series (e.g. the larger of two floors). */
 export function combine(
   series: readonly (readonly number[])[],
