@@ -10,6 +10,8 @@ import {
   DeploymentError,
   deployModel,
   errorMessage,
+  mapBounded,
+  PARALLEL_DEPLOYMENTS,
   readHistory,
   readModelStatus,
   registryOutcomeOf,
@@ -20,6 +22,7 @@ import {
   type DeploymentResult,
   type DeployRequest,
   type ModelStatus,
+  type ProgressListener,
   type SmokeRequest,
 } from "../core";
 import { MODEL_USAGE, parseModelArgs, UsageError, type ModelCliArgs } from "./model-args";
@@ -151,62 +154,17 @@ async function deploy(
   writeBack: WriteBack | undefined,
 ): Promise<number> {
   const progress = createProgressFormatter(io.stderr, { format: "logfmt" });
-  const results: unknown[] = [];
-  let exit: ExitCode = EXIT.ok;
-  for (const m of models) {
-    const alias = args.alias ?? (args.version === undefined ? m.alias : undefined);
-    const pinned = args.version ?? (args.alias === undefined ? m.version : undefined);
-    let request: DeployRequest;
-    try {
-      const resolved = await resolveModelVersion(
-        env,
-        m.registeredModel,
-        alias !== undefined ? { alias } : { version: pinned ?? "" },
-        io.signal ? { signal: io.signal } : {},
-      );
-      request = deployRequestFor(m, resolved.version, alias, resolved.runId || undefined);
-    } catch (error) {
-      const message = `${m.name}: cannot resolve ${alias !== undefined ? `alias ${alias}` : `version ${pinned}`} of registered model '${m.registeredModel}': ${errorMessage(error)} — nothing was changed`;
-      io.stderr.write(`${message}\n`);
-      results.push({ model: m.name, outcome: "failed", step: "resolve", error: message });
-      exit = worst(exit, EXIT.rolledBack);
-      continue;
-    }
-    try {
-      const result = await deployModel(env, request, {
-        onProgress: progress,
-        ...(io.signal ? { signal: io.signal } : {}),
-      });
-      results.push(result);
-      if (!args.json) io.stdout.write(`${deployLine(result)}\n`);
-      await writeBackAfter(writeBack, env, request, { result }, io);
-    } catch (error) {
-      await writeBackAfter(writeBack, env, request, { error }, io);
-      if (error instanceof DeploymentError) {
-        io.stderr.write(`${m.name}: ${error.message}\n`);
-        const silent = unansweredEndpoints(error.serving.endpoints);
-        if (!error.rollbackFailed && silent.length > 0) {
-          // Not "rolled back, the prior version serves": nobody could check that it does.
-          io.stderr.write(
-            `${m.name}: what ${silent.join(", ")} serve${silent.length === 1 ? "s" : ""} is unknown (no answer); check ${silent.length === 1 ? "that endpoint" : "those endpoints"} before relying on committed version ${error.serving.committedVersion ?? "(none)"} (exit ${EXIT.servingUnknown})\n`,
-          );
-        }
-        results.push({ ...error.result, step: error.step, error: error.message });
-        exit = worst(
-          exit,
-          error.rollbackFailed
-            ? EXIT.rollbackFailed
-            : silent.length > 0
-              ? EXIT.servingUnknown
-              : EXIT.rolledBack,
-        );
-      } else {
-        io.stderr.write(`${m.name}: ${errorMessage(error)}\n`);
-        results.push({ model: m.name, outcome: "failed", error: errorMessage(error) });
-        exit = worst(exit, EXIT.rollbackFailed);
-      }
-    }
+  // Different models deploy side by side, a few at a time (bounded-map.ts says why that is
+  // safe); their lines are written in the stack's model order once all have finished.
+  const outcomes = await mapBounded(models, PARALLEL_DEPLOYMENTS, (m) =>
+    deployOne(args, env, m, io, progress, writeBack),
+  );
+  const results = outcomes.map((o) => o.result);
+  for (const o of outcomes) {
+    if (o.stdout !== "" && !args.json) io.stdout.write(o.stdout);
+    if (o.stderr !== "") io.stderr.write(o.stderr);
   }
+  const exit = outcomes.reduce<ExitCode>((w, o) => worst(w, o.exit), EXIT.ok);
   if (args.json) io.stdout.write(`${JSON.stringify({ command: "deploy", results }, null, 2)}\n`);
   return exit;
 }
@@ -240,6 +198,74 @@ async function writeBackAfter(
     registryOutcomeOf(request, committedAt !== undefined ? { ...answer, committedAt } : answer),
   );
   for (const warning of report.warnings) io.stderr.write(`warning: ${warning}\n`);
+}
+
+/** One model's resolve, deploy and write-back: what to print and the exit code it asks for. */
+async function deployOne(
+  args: ModelCliArgs,
+  env: DeployEnvironment,
+  m: ModelConfig,
+  io: CliIo,
+  progress: ProgressListener,
+  writeBack: WriteBack | undefined,
+): Promise<{ result: unknown; exit: ExitCode; stdout: string; stderr: string }> {
+  let stderr = "";
+  // Buffered, so that models deployed side by side print in the stack's order.
+  const buffered: CliIo = { ...io, stderr: { write: (t: string) => (stderr += t) } };
+  const alias = args.alias ?? (args.version === undefined ? m.alias : undefined);
+  const pinned = args.version ?? (args.alias === undefined ? m.version : undefined);
+  let request: DeployRequest;
+  try {
+    const resolved = await resolveModelVersion(
+      env,
+      m.registeredModel,
+      alias !== undefined ? { alias } : { version: pinned ?? "" },
+      io.signal ? { signal: io.signal } : {},
+    );
+    request = deployRequestFor(m, resolved.version, alias, resolved.runId || undefined);
+  } catch (error) {
+    const message = `${m.name}: cannot resolve ${alias !== undefined ? `alias ${alias}` : `version ${pinned}`} of registered model '${m.registeredModel}': ${errorMessage(error)} — nothing was changed`;
+    return {
+      result: { model: m.name, outcome: "failed", step: "resolve", error: message },
+      exit: EXIT.rolledBack,
+      stdout: "",
+      stderr: `${message}\n`,
+    };
+  }
+  try {
+    const result = await deployModel(env, request, {
+      onProgress: progress,
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    await writeBackAfter(writeBack, env, request, { result }, buffered);
+    return { result, exit: EXIT.ok, stdout: `${deployLine(result)}\n`, stderr };
+  } catch (error) {
+    await writeBackAfter(writeBack, env, request, { error }, buffered);
+    if (!(error instanceof DeploymentError)) {
+      return {
+        result: { model: m.name, outcome: "failed", error: errorMessage(error) },
+        exit: EXIT.rollbackFailed,
+        stdout: "",
+        stderr: `${stderr}${m.name}: ${errorMessage(error)}\n`,
+      };
+    }
+    stderr += `${m.name}: ${error.message}\n`;
+    const silent = unansweredEndpoints(error.serving.endpoints);
+    if (!error.rollbackFailed && silent.length > 0) {
+      // Not "rolled back, the prior version serves": nobody could check that it does.
+      stderr += `${m.name}: what ${silent.join(", ")} serve${silent.length === 1 ? "s" : ""} is unknown (no answer); check ${silent.length === 1 ? "that endpoint" : "those endpoints"} before relying on committed version ${error.serving.committedVersion ?? "(none)"} (exit ${EXIT.servingUnknown})\n`;
+    }
+    return {
+      result: { ...error.result, step: error.step, error: error.message },
+      exit: error.rollbackFailed
+        ? EXIT.rollbackFailed
+        : silent.length > 0
+          ? EXIT.servingUnknown
+          : EXIT.rolledBack,
+      stdout: "",
+      stderr,
+    };
+  }
 }
 
 /** The core's DeployRequest for a model of the stack config and its resolved version. */

@@ -118,6 +118,7 @@ export type { DeployEnvironment, DeployTimeouts } from "./transaction/environmen
 export type { DeploymentOutcome, DeploymentResult } from "./transaction/result";
 export type { SmokeReport, SmokeSpec, GoldenOutput } from "./transaction/smoke";
 export { runDeployment } from "./transaction/run-deployment";
+export { mapBounded, PARALLEL_DEPLOYMENTS } from "./transaction/bounded-map";
 export type {
   DeploymentPlan,
   TransactionDeps,

@@ -2,7 +2,6 @@
 // against the listing, fsynced, and only then renamed from `<name>.part` to `<name>`. A reset or
 // a short body starts the file over (MLflow downloads often have no Content-Length, so a cut
 // connection looks like a normal end: mlflow-contract.md §2.4).
-import { createHash } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import {
   backoffDelayMs,
@@ -12,6 +11,7 @@ import {
   type HttpClient,
   type RetryPolicy,
 } from "../http";
+import { HashingFileWriter } from "./hashing-file-writer";
 import type { ArtifactSource } from "./artifact-sources";
 import { MlflowError, serverSaid } from "./errors";
 
@@ -129,7 +129,7 @@ function isRetryableDownloadFailure(err: unknown): boolean {
 async function downloadOnce(args: FileDownloadArgs, attempt: number): Promise<DownloadedFile> {
   const part = `${args.localPath}.part`;
   const handle = await open(part, "w");
-  const hash = createHash("sha256");
+  const sink = new HashingFileWriter(handle);
   let bytes = 0;
   let closed = false;
   try {
@@ -179,8 +179,7 @@ async function downloadOnce(args: FileDownloadArgs, attempt: number): Promise<Do
                 `${args.remotePath}: the server sent more than the ${args.expectedSize} bytes the listing gives (${args.source.description})`,
               );
             }
-            hash.update(chunk);
-            await writeAll(handle, chunk);
+            await sink.write(chunk);
             const now = args.clock.now();
             // The last chunk is reported by the done event below, not twice.
             if (now - lastReport >= PROGRESS_INTERVAL_MS && bytes !== total) {
@@ -215,10 +214,9 @@ async function downloadOnce(args: FileDownloadArgs, attempt: number): Promise<Do
         report(true);
       },
     );
-    await handle.sync();
+    const sha256 = await sink.finish();
     await handle.close();
     closed = true;
-    const sha256 = hash.digest("hex");
     if (args.expectedSha256 && sha256 !== args.expectedSha256.value) {
       throw new MlflowError(
         "SHA256_MISMATCH",
@@ -228,7 +226,10 @@ async function downloadOnce(args: FileDownloadArgs, attempt: number): Promise<Do
     await rename(part, args.localPath);
     return { path: args.name, sizeBytes: bytes, sha256 };
   } finally {
-    if (!closed) await handle.close().catch(() => undefined);
+    if (!closed) {
+      await sink.settle();
+      await handle.close().catch(() => undefined);
+    }
   }
 }
 
@@ -243,15 +244,4 @@ function isTransportError(err: unknown): boolean {
 function transportReason(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   return `${String(e.code)}: ${typeof e.message === "string" ? e.message : "transport error"}`;
-}
-
-async function writeAll(
-  handle: Awaited<ReturnType<typeof open>>,
-  chunk: Uint8Array,
-): Promise<void> {
-  let offset = 0;
-  while (offset < chunk.byteLength) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
-    offset += bytesWritten;
-  }
 }

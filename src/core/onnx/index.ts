@@ -6,4 +6,4 @@ export {
   type OnnxSignature,
   type TensorSignature,
 } from "./read-signature";
-export { readOnnxSignatureFile } from "./read-signature-file";
+export { readOnnxSignatureFile, readOnnxSignatureFileCounted } from "./read-signature-file";

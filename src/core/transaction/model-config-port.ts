@@ -1,7 +1,7 @@
 // Adapts helper E's model-config module to the transaction's ModelConfigPort. The Triton config is
 // built once the ONNX file is on disk (inputs/outputs the spec leaves out come from its graph),
 // then validated against the graph before Triton is touched.
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { StepFailure } from "../errors";
 import {
@@ -15,7 +15,7 @@ import {
   type ModelServingSpec,
   type TritonModelConfig,
 } from "../model-config";
-import { readOnnxSignature } from "../onnx";
+import { readOnnxSignatureFile } from "../onnx";
 import type { ModelConfigPort } from "./ports";
 import { MAX_GENERATED_ELEMENTS } from "./smoke";
 
@@ -44,7 +44,8 @@ export function modelConfigPort(
   });
   return {
     async validate(onnxPath) {
-      const signature = readOnnxSignature(await readFile(onnxPath), "model.onnx");
+      // Only the graph is read, not the weights (a 200 MiB model costs a few small reads).
+      const signature = await readOnnxSignatureFile(onnxPath, "model.onnx");
       await assertExternalDataPresent(dirname(onnxPath), signature.externalDataFiles);
       config = buildModelConfig(spec, { version, signature });
       const problems = validateAgainstOnnx(config, signature);
