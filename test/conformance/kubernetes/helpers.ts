@@ -17,7 +17,12 @@ export async function clientsFor(kubeconfigPath: string): Promise<Clients> {
   const k8s = await import("@kubernetes/client-node");
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(kubeconfigPath);
-  return { k8s, kc, batch: kc.makeApiClient(k8s.BatchV1Api), core: kc.makeApiClient(k8s.CoreV1Api) };
+  return {
+    k8s,
+    kc,
+    batch: kc.makeApiClient(k8s.BatchV1Api),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+  };
 }
 
 /** The rejection of an API call: HTTP code and the parsed Status body. */
@@ -98,7 +103,11 @@ export async function waitForJobEnd(c: Clients, namespace: string, name: string)
 }
 
 /** A Job running `command` in one container (restartPolicy Never). */
-export function jobManifest(name: string, command: string[], overrides: Partial<V1Job["spec"]> = {}): V1Job {
+export function jobManifest(
+  name: string,
+  command: string[],
+  overrides: Partial<V1Job["spec"]> = {},
+): V1Job {
   return {
     apiVersion: "batch/v1",
     kind: "Job",

@@ -25,7 +25,9 @@ after(() => server.close());
 
 void describe("Status error bodies", () => {
   void test("§1.3 get of a missing Job: 404 NotFound naming jobs.batch", async () => {
-    const { code, body } = await apiError(admin.batch.readNamespacedJob({ name: "nope", namespace: NS }));
+    const { code, body } = await apiError(
+      admin.batch.readNamespacedJob({ name: "nope", namespace: NS }),
+    );
     assert.equal(code, 404);
     assert.deepEqual(body, {
       kind: "Status",
@@ -40,7 +42,9 @@ void describe("Status error bodies", () => {
   });
 
   void test("§1.3 a core-group object has no group in the message or details", async () => {
-    const { code, body } = await apiError(admin.core.readNamespacedPod({ name: "p", namespace: NS }));
+    const { code, body } = await apiError(
+      admin.core.readNamespacedPod({ name: "p", namespace: NS }),
+    );
     assert.equal(code, 404);
     assert.deepEqual(body, {
       kind: "Status",
@@ -57,7 +61,9 @@ void describe("Status error bodies", () => {
   void test("§1.3 creating a taken name: 409 AlreadyExists", async () => {
     const cm = { metadata: { name: "taken" }, data: { a: "1" } };
     await admin.core.createNamespacedConfigMap({ namespace: NS, body: cm });
-    const { code, body } = await apiError(admin.core.createNamespacedConfigMap({ namespace: NS, body: cm }));
+    const { code, body } = await apiError(
+      admin.core.createNamespacedConfigMap({ namespace: NS, body: cm }),
+    );
     assert.equal(code, 409);
     assert.deepEqual(body, {
       kind: "Status",
@@ -123,7 +129,8 @@ void describe("Status error bodies", () => {
       apiVersion: "v1",
       metadata: {},
       status: "Failure",
-      message: 'ConfigMap "bundle-abc" is invalid: data: Forbidden: field is immutable when `immutable` is set',
+      message:
+        'ConfigMap "bundle-abc" is invalid: data: Forbidden: field is immutable when `immutable` is set',
       reason: "Invalid",
       details: {
         name: "bundle-abc",
@@ -156,7 +163,10 @@ void describe("Status error bodies", () => {
       admin.core.replaceNamespacedConfigMap({
         name: "mutable",
         namespace: NS,
-        body: { metadata: { name: "mutable", resourceVersion: created.metadata?.resourceVersion }, data: { a: "3" } },
+        body: {
+          metadata: { name: "mutable", resourceVersion: created.metadata?.resourceVersion },
+          data: { a: "3" },
+        },
       }),
     );
     assert.equal(code, 409);

@@ -7,7 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startKubernetesServer, type KubernetesHandle } from "../../support/kubernetes";
-import { apiError, clientsFor, jobManifest, podsOf, waitForJobEnd, watchUntil, type Clients } from "./helpers";
+import {
+  apiError,
+  clientsFor,
+  jobManifest,
+  podsOf,
+  waitForJobEnd,
+  watchUntil,
+  type Clients,
+} from "./helpers";
 
 const NS = "ml";
 const NODE = process.execPath;
@@ -41,10 +49,18 @@ void describe("pod failures", () => {
     const container = manifest.spec?.template.spec?.containers[0];
     if (container) container.image = BROKEN_IMAGE;
     // §4.2 list-then-watch, so the first ErrImagePull is not missed.
-    const resourceVersion = (await c.core.listNamespacedPod({ namespace: NS })).metadata?.resourceVersion as string;
+    const resourceVersion = (await c.core.listNamespacedPod({ namespace: NS })).metadata
+      ?.resourceVersion as string;
     await c.batch.createNamespacedJob({ namespace: NS, body: manifest });
-    const { events } = await watchUntil(c, podsPath, { labelSelector: "job-name=pull", resourceVersion }, (evs) =>
-      evs.some((e) => e.object.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ImagePullBackOff"),
+    const { events } = await watchUntil(
+      c,
+      podsPath,
+      { labelSelector: "job-name=pull", resourceVersion },
+      (evs) =>
+        evs.some(
+          (e) =>
+            e.object.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ImagePullBackOff",
+        ),
     );
     const waits = events
       .map((e) => e.object.status?.containerStatuses?.[0]?.state?.waiting)
@@ -63,7 +79,10 @@ void describe("pod failures", () => {
     assert.equal(pod.status.phase, "Pending");
     // §2.3: a Pending pod is not a failure — the Job is still active.
     const job = await c.batch.readNamespacedJob({ name: "pull", namespace: NS });
-    assert.deepEqual([job.status?.active, job.status?.failed, job.status?.conditions], [1, undefined, undefined]);
+    assert.deepEqual(
+      [job.status?.active, job.status?.failed, job.status?.conditions],
+      [1, undefined, undefined],
+    );
     // §5: no log for a container that never started.
     const { code, body } = await apiError(
       c.core.readNamespacedPodLog({ name: pod.metadata.name, namespace: NS, container: "main" }),
@@ -71,48 +90,87 @@ void describe("pod failures", () => {
     assert.equal(code, 400);
     assert.match(
       (body as { message: string }).message,
-      new RegExp(`^container "main" in pod "${pod.metadata.name}" is waiting to start: (ErrImagePull|ImagePullBackOff)$`),
+      new RegExp(
+        `^container "main" in pod "${pod.metadata.name}" is waiting to start: (ErrImagePull|ImagePullBackOff)$`,
+      ),
     );
-    await c.batch.deleteNamespacedJob({ name: "pull", namespace: NS, propagationPolicy: "Background" });
+    await c.batch.deleteNamespacedJob({
+      name: "pull",
+      namespace: NS,
+      propagationPolicy: "Background",
+    });
   });
 
   void test("§3.3 OOMKilled: the process is killed, exit 137, pod Failed, the Job fails", async () => {
-    await c.batch.createNamespacedJob({ namespace: NS, body: jobManifest("oom", [NODE, "-e", "setTimeout(() => {}, 60000)"]) });
+    await c.batch.createNamespacedJob({
+      namespace: NS,
+      body: jobManifest("oom", [NODE, "-e", "setTimeout(() => {}, 60000)"]),
+    });
     const { events } = await watchUntil(c, podsPath, { labelSelector: "job-name=oom" }, running);
     server.oomKill(NS, events.at(-1)?.object.metadata.name as string);
     const job = await waitForJobEnd(c, NS, "oom");
     assert.equal(job.status?.conditions?.at(-1)?.reason, "BackoffLimitExceeded");
     const [pod] = await podsOf(c, NS, "oom");
     const terminated = pod?.status?.containerStatuses?.[0]?.state?.terminated;
-    assert.deepEqual([pod?.status?.phase, terminated?.reason, terminated?.exitCode], ["Failed", "OOMKilled", 137]);
+    assert.deepEqual(
+      [pod?.status?.phase, terminated?.reason, terminated?.exitCode],
+      ["Failed", "OOMKilled", 137],
+    );
   });
 
   void test("§3.2 evicted: pod Failed with reason Evicted, the message and DisruptionTarget", async () => {
-    await c.batch.createNamespacedJob({ namespace: NS, body: jobManifest("evicted", [NODE, "-e", "setTimeout(() => {}, 60000)"]) });
-    const { events } = await watchUntil(c, podsPath, { labelSelector: "job-name=evicted" }, running);
+    await c.batch.createNamespacedJob({
+      namespace: NS,
+      body: jobManifest("evicted", [NODE, "-e", "setTimeout(() => {}, 60000)"]),
+    });
+    const { events } = await watchUntil(
+      c,
+      podsPath,
+      { labelSelector: "job-name=evicted" },
+      running,
+    );
     server.evict(NS, events.at(-1)?.object.metadata.name as string);
     await waitForJobEnd(c, NS, "evicted");
     const [pod] = await podsOf(c, NS, "evicted");
     assert.equal(pod?.status?.phase, "Failed");
     assert.equal(pod?.status?.reason, "Evicted");
-    assert.equal(pod?.status?.message, "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki. ");
+    assert.equal(
+      pod?.status?.message,
+      "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki. ",
+    );
     assert.deepEqual(
       pod?.status?.conditions?.map((cond) => [cond.type, cond.reason]),
-      [["PodScheduled", undefined], ["DisruptionTarget", "TerminationByKubelet"]],
+      [
+        ["PodScheduled", undefined],
+        ["DisruptionTarget", "TerminationByKubelet"],
+      ],
     );
   });
 
   void test("§6.3 Secret env, a configMap volume and a claim mounted as the test's directory", async () => {
-    await c.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "mlflow" }, stringData: { token: "t0k3n" } } });
+    await c.core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: "mlflow" }, stringData: { token: "t0k3n" } },
+    });
     await c.core.createNamespacedConfigMap({
       namespace: NS,
-      body: { metadata: { name: "bundle" }, immutable: true, data: { "main.js": "module.exports = 'bundled';" } },
+      body: {
+        metadata: { name: "bundle" },
+        immutable: true,
+        data: { "main.js": "module.exports = 'bundled';" },
+      },
     });
     const script =
       "const fs = require('fs');" +
       "const bundled = require(process.argv[1]);" +
       "fs.writeFileSync(process.argv[2], bundled + ' ' + process.env.MLFLOW_TOKEN + ' ' + process.env.REPO);";
-    const manifest = jobManifest("mounts", [NODE, "-e", script, "/bundle/main.js", "/models/out.txt"]);
+    const manifest = jobManifest("mounts", [
+      NODE,
+      "-e",
+      script,
+      "/bundle/main.js",
+      "/models/out.txt",
+    ]);
     const spec = manifest.spec?.template.spec;
     if (spec) {
       spec.volumes = [
@@ -140,15 +198,24 @@ void describe("pod failures", () => {
   void test("§3.3 a missing Secret keeps the container waiting with CreateContainerConfigError", async () => {
     const manifest = jobManifest("nosecret", ["true"]);
     const container = manifest.spec?.template.spec?.containers[0];
-    if (container) container.env = [{ name: "X", valueFrom: { secretKeyRef: { name: "absent", key: "k" } } }];
+    if (container) {
+      container.env = [{ name: "X", valueFrom: { secretKeyRef: { name: "absent", key: "k" } } }];
+    }
     await c.batch.createNamespacedJob({ namespace: NS, body: manifest });
-    const { events } = await watchUntil(c, podsPath, { labelSelector: "job-name=nosecret" }, (evs) =>
-      evs.some((e) => e.object.status?.containerStatuses !== undefined),
+    const { events } = await watchUntil(
+      c,
+      podsPath,
+      { labelSelector: "job-name=nosecret" },
+      (evs) => evs.some((e) => e.object.status?.containerStatuses !== undefined),
     );
     assert.deepEqual(events.at(-1)?.object.status.containerStatuses[0].state.waiting, {
       reason: "CreateContainerConfigError",
       message: 'secret "absent" not found',
     });
-    await c.batch.deleteNamespacedJob({ name: "nosecret", namespace: NS, propagationPolicy: "Background" });
+    await c.batch.deleteNamespacedJob({
+      name: "nosecret",
+      namespace: NS,
+      propagationPolicy: "Background",
+    });
   });
 });

@@ -36,7 +36,11 @@ export interface PreparedContainer {
 type Json = Record<string, unknown>;
 const asArray = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 
-function resolveEnv(store: ObjectStore, namespace: string, container: Json): Record<string, string> {
+function resolveEnv(
+  store: ObjectStore,
+  namespace: string,
+  container: Json,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const entry of asArray(container.env)) {
     const name = String(entry.name);
@@ -86,14 +90,18 @@ function volumeDir(
   if (host !== undefined) {
     const dir = local.hostPaths?.[String(host.path)];
     if (dir === undefined) {
-      throw new ContainerConfigError(`test kubelet: no local directory for hostPath "${String(host.path)}"`);
+      throw new ContainerConfigError(
+        `test kubelet: no local directory for hostPath "${String(host.path)}"`,
+      );
     }
     return dir;
   }
   const cm = volume.configMap as Json | undefined;
   if (cm !== undefined) {
     const found = store.find("configmaps", namespace, String(cm.name));
-    if (found === undefined) throw new ContainerConfigError(`configmap "${String(cm.name)}" not found`);
+    if (found === undefined) {
+      throw new ContainerConfigError(`configmap "${String(cm.name)}" not found`);
+    }
     const dir = join(scratch, "volumes", name);
     mkdirSync(dir, { recursive: true });
     const data = (found.data ?? {}) as Record<string, string>;
@@ -131,7 +139,9 @@ export function prepareContainer(
   const args = [...((container.args as string[] | undefined) ?? [])];
   if (command.length === 0) {
     // No image entrypoints here: a container must say what it runs.
-    throw new ContainerConfigError("test kubelet: the container has no command (image entrypoints are not known)");
+    throw new ContainerConfigError(
+      "test kubelet: the container has no command (image entrypoints are not known)",
+    );
   }
   const scratch = mkdtempSync(join(tmpdir(), "kubelet-"));
   const volumes = asArray(podSpec.volumes);
@@ -140,11 +150,17 @@ export function prepareContainer(
     if (volume === undefined) {
       throw new ContainerConfigError(`volume "${String(m.name)}" of the mount is not in the pod`);
     }
-    return [String(m.mountPath).replace(/\/+$/, ""), volumeDir(store, namespace, volume, local, scratch)];
+    return [
+      String(m.mountPath).replace(/\/+$/, ""),
+      volumeDir(store, namespace, volume, local, scratch),
+    ];
   });
   const terminationMessageFile = join(scratch, "termination-log");
   writeFileSync(terminationMessageFile, "");
-  const messagePath = String(container.terminationMessagePath ?? "/dev/termination-log");
+  const messagePath =
+    typeof container.terminationMessagePath === "string"
+      ? container.terminationMessagePath
+      : "/dev/termination-log";
   mounts.push([messagePath, terminationMessageFile]);
   // Longest mount first, so /models/x wins over /models.
   mounts.sort((a, b) => b[0].length - a[0].length);

@@ -13,7 +13,9 @@ function defaultPodSpec(spec: Json): void {
   for (const c of (spec.containers as Json[] | undefined) ?? []) {
     c.terminationMessagePath ??= "/dev/termination-log";
     c.terminationMessagePolicy ??= "File";
-    c.imagePullPolicy ??= String(c.image ?? "").endsWith(":latest") ? "Always" : "IfNotPresent";
+    c.imagePullPolicy ??= (typeof c.image === "string" ? c.image : "").endsWith(":latest")
+      ? "Always"
+      : "IfNotPresent";
     c.resources ??= {};
   }
 }
@@ -32,7 +34,7 @@ export function defaultJob(job: KubeObject, uid: string): void {
   const meta = (template.metadata ?? {}) as Json;
   // §2.1: the generated selector and the four labels every pod of the Job carries.
   meta.labels = {
-    ...((meta.labels as Json | undefined) ?? {}),
+    ...(meta.labels ?? {}),
     "batch.kubernetes.io/controller-uid": uid,
     "batch.kubernetes.io/job-name": job.metadata.name,
     "controller-uid": uid,
@@ -49,7 +51,9 @@ export function defaultJob(job: KubeObject, uid: string): void {
 /** §6.1: `stringData` is merged into `data` (base64) and never stored. */
 export function defaultSecret(secret: KubeObject): void {
   const data = { ...((secret.data as Record<string, string> | undefined) ?? {}) };
-  for (const [k, v] of Object.entries((secret.stringData as Record<string, string> | undefined) ?? {})) {
+  for (const [k, v] of Object.entries(
+    (secret.stringData as Record<string, string> | undefined) ?? {},
+  )) {
     data[k] = Buffer.from(v).toString("base64");
   }
   delete secret.stringData;

@@ -18,8 +18,14 @@ export interface JobControllerOptions {
 export type Propagation = "Background" | "Foreground" | "Orphan";
 
 // §2.2: the texts the controller writes.
-const BACKOFF = { reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" };
-const DEADLINE = { reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" };
+const BACKOFF = {
+  reason: "BackoffLimitExceeded",
+  message: "Job has reached the specified backoff limit",
+};
+const DEADLINE = {
+  reason: "DeadlineExceeded",
+  message: "Job was active longer than specified deadline",
+};
 const BACKOFF_CAP_MS = 6 * 60 * 1000;
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -44,7 +50,9 @@ export class JobController {
     });
     const spec = started.spec as Json;
     if (typeof spec.activeDeadlineSeconds === "number") {
-      this.after(namespace, name, spec.activeDeadlineSeconds * 1000, () => this.deadline(namespace, name));
+      this.after(namespace, name, spec.activeDeadlineSeconds * 1000, () =>
+        this.deadline(namespace, name),
+      );
     }
     this.createPod(namespace, name);
   }
@@ -65,8 +73,20 @@ export class JobController {
       this.updateStatus(namespace, jobName, (s) => {
         s.active = 0;
         s.succeeded = 1;
-        addCondition(s, "SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", this.store.timestamp());
-        addCondition(s, "Complete", "CompletionsReached", "Reached expected number of succeeded pods", this.store.timestamp());
+        addCondition(
+          s,
+          "SuccessCriteriaMet",
+          "CompletionsReached",
+          "Reached expected number of succeeded pods",
+          this.store.timestamp(),
+        );
+        addCondition(
+          s,
+          "Complete",
+          "CompletionsReached",
+          "Reached expected number of succeeded pods",
+          this.store.timestamp(),
+        );
         s.completionTime = this.store.timestamp();
       });
       this.finished(namespace, jobName);
@@ -78,7 +98,13 @@ export class JobController {
       this.updateStatus(namespace, jobName, (s) => {
         s.failed = failed;
         s.active = 0;
-        addCondition(s, "Failed", String(failureTarget.reason), String(failureTarget.message), this.store.timestamp());
+        addCondition(
+          s,
+          "Failed",
+          String(failureTarget.reason),
+          String(failureTarget.message),
+          this.store.timestamp(),
+        );
       });
       this.finished(namespace, jobName);
       return;
@@ -115,7 +141,10 @@ export class JobController {
     const finalizer = propagation === "Foreground" ? "foregroundDeletion" : "orphan";
     const marked = this.store.update(JOBS, namespace, name, (o) => {
       o.metadata.deletionTimestamp = this.store.timestamp();
-      o.metadata.finalizers = [...((o.metadata.finalizers as string[] | undefined) ?? []), finalizer];
+      o.metadata.finalizers = [
+        ...((o.metadata.finalizers as string[] | undefined) ?? []),
+        finalizer,
+      ];
     });
     // The garbage collector works after the answer, as on a cluster.
     setImmediate(() => {
@@ -161,7 +190,9 @@ export class JobController {
     const done = () => {
       if (remaining.size > 0) return;
       unsubscribe();
-      if (this.store.find("jobs", namespace, name) !== undefined) this.store.remove(JOBS, namespace, name);
+      if (this.store.find("jobs", namespace, name) !== undefined) {
+        this.store.remove(JOBS, namespace, name);
+      }
     };
     const unsubscribe = this.store.subscribe((event) => {
       if (event.type === "DELETED" && event.resource === "pods" && event.namespace === namespace) {
@@ -179,14 +210,18 @@ export class JobController {
     if (conditionOf(job, "FailureTarget") !== undefined) return;
     const template = (job.spec as Json).template as Json;
     const templateMeta = (template.metadata ?? {}) as Json;
-    const suffix = Array.from(randomBytes(5), (b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join("");
+    const suffix = Array.from(randomBytes(5), (b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join(
+      "",
+    );
     const pod: KubeObject = {
       apiVersion: "v1",
       kind: "Pod",
       metadata: {
         name: `${jobName}-${suffix}`,
-        labels: { ...((templateMeta.labels as Json | undefined) ?? {}) },
-        ...(templateMeta.annotations !== undefined ? { annotations: templateMeta.annotations } : {}),
+        labels: { ...(templateMeta.labels ?? {}) },
+        ...(templateMeta.annotations !== undefined
+          ? { annotations: templateMeta.annotations }
+          : {}),
         ownerReferences: [
           {
             apiVersion: "batch/v1",
@@ -201,7 +236,9 @@ export class JobController {
       spec: structuredClone(template.spec),
       status: {
         phase: "Pending",
-        conditions: [{ type: "PodScheduled", status: "True", lastTransitionTime: this.store.timestamp() }],
+        conditions: [
+          { type: "PodScheduled", status: "True", lastTransitionTime: this.store.timestamp() },
+        ],
       },
     };
     const created = this.store.create(PODS, namespace, pod);
@@ -252,7 +289,9 @@ export class JobController {
     const ttl = (job?.spec as Json | undefined)?.ttlSecondsAfterFinished;
     if (typeof ttl !== "number") return;
     this.after(namespace, name, ttl * 1000, () => {
-      if (this.store.find("jobs", namespace, name) !== undefined) this.deleteJob(namespace, name, "Foreground");
+      if (this.store.find("jobs", namespace, name) !== undefined) {
+        this.deleteJob(namespace, name, "Foreground");
+      }
     });
   }
 
@@ -260,7 +299,11 @@ export class JobController {
     return this.store.list("pods", namespace).filter((p) => isOwnedBy(p, job));
   }
 
-  private updateStatus(namespace: string, name: string, mutate: (status: Json) => void): KubeObject {
+  private updateStatus(
+    namespace: string,
+    name: string,
+    mutate: (status: Json) => void,
+  ): KubeObject {
     return this.store.update(JOBS, namespace, name, (o) => {
       const status = (o.status ?? {}) as Json;
       mutate(status);
@@ -289,7 +332,9 @@ export class JobController {
 function isOwnedBy(pod: KubeObject, job: KubeObject): boolean {
   const refs = (pod.metadata.ownerReferences as Json[] | undefined) ?? [];
   const labels = (pod.metadata.labels as Record<string, string> | undefined) ?? {};
-  return refs.some((r) => r.uid === job.metadata.uid) || labels["controller-uid"] === job.metadata.uid;
+  return (
+    refs.some((r) => r.uid === job.metadata.uid) || labels["controller-uid"] === job.metadata.uid
+  );
 }
 
 function conditionOf(job: KubeObject, type: string): Json | undefined {
@@ -301,8 +346,21 @@ function isFinished(job: KubeObject): boolean {
   return conditionOf(job, "Complete") !== undefined || conditionOf(job, "Failed") !== undefined;
 }
 
-function addCondition(status: Json, type: string, reason: string, message: string, now: string): void {
+function addCondition(
+  status: Json,
+  type: string,
+  reason: string,
+  message: string,
+  now: string,
+): void {
   const conditions = (status.conditions as Json[] | undefined) ?? [];
-  conditions.push({ type, status: "True", lastProbeTime: now, lastTransitionTime: now, reason, message });
+  conditions.push({
+    type,
+    status: "True",
+    lastProbeTime: now,
+    lastTransitionTime: now,
+    reason,
+    message,
+  });
   status.conditions = conditions;
 }

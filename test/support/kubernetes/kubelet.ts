@@ -60,7 +60,7 @@ export class Kubelet {
     const spec = pod.spec as Json;
     const container = (spec.containers as Json[])[0] as Json;
     const containerName = String(container.name);
-    const image = String(container.image ?? "");
+    const image = typeof container.image === "string" ? container.image : "";
     const pullError = this.unpullable.get(image);
     if (pullError !== undefined) {
       this.imagePullLoop(namespace, name, containerName, image, pullError, "ErrImagePull");
@@ -71,7 +71,14 @@ export class Kubelet {
       prepared = prepareContainer(this.store, namespace, spec, container, this.options.volumes);
     } catch (error) {
       if (!(error instanceof ContainerConfigError)) throw error;
-      this.setWaiting(namespace, name, containerName, image, "CreateContainerConfigError", error.message);
+      this.setWaiting(
+        namespace,
+        name,
+        containerName,
+        image,
+        "CreateContainerConfigError",
+        error.message,
+      );
       return;
     }
     const child = spawn(prepared.file, prepared.args, {
@@ -88,7 +95,10 @@ export class Kubelet {
       image,
       startedAt,
       terminationMessageFile: prepared.terminationMessageFile,
-      policy: String(container.terminationMessagePolicy ?? "File"),
+      policy:
+        typeof container.terminationMessagePolicy === "string"
+          ? container.terminationMessagePolicy
+          : "File",
       scratchDir: prepared.scratchDir,
     };
     this.running.set(`${namespace}/${name}`, run);
@@ -194,7 +204,9 @@ export class Kubelet {
     if (this.store.find("pods", namespace, pod) === undefined) return false;
     this.updatePod(namespace, pod, (status) => {
       status.phase = "Pending";
-      status.containerStatuses = [containerStatus(container, image, { waiting: { reason, message } }, false)];
+      status.containerStatuses = [
+        containerStatus(container, image, { waiting: { reason, message } }, false),
+      ];
     });
     return true;
   }
@@ -296,5 +308,7 @@ function logTail(text: string): string {
   let tail = lines.slice(-FALLBACK_LINES).join("\n");
   if (text.endsWith("\n") && tail !== "") tail += "\n";
   const bytes = Buffer.from(tail);
-  return bytes.length <= FALLBACK_BYTES ? tail : bytes.subarray(bytes.length - FALLBACK_BYTES).toString("utf8");
+  return bytes.length <= FALLBACK_BYTES
+    ? tail
+    : bytes.subarray(bytes.length - FALLBACK_BYTES).toString("utf8");
 }

@@ -44,13 +44,26 @@ function asObject(path: ApiPath, body: Json): KubeObject {
   const metadata = (body.metadata ?? {}) as Json;
   if (typeof metadata.name !== "string" || metadata.name === "") {
     throw statusErrors.invalid(path.kind, path.gr.group, "", [
-      { reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name" },
+      {
+        reason: "FieldValueRequired",
+        message: "Required value: name or generateName is required",
+        field: "metadata.name",
+      },
     ]);
   }
-  return { ...body, apiVersion: path.apiVersion, kind: path.kind, metadata: { ...metadata, name: metadata.name } };
+  return {
+    ...body,
+    apiVersion: path.apiVersion,
+    kind: path.kind,
+    metadata: { ...metadata, name: metadata.name },
+  };
 }
 
-export async function create(ctx: RouteContext, path: ApiPath, req: IncomingMessage): Promise<JsonReply> {
+export async function create(
+  ctx: RouteContext,
+  path: ApiPath,
+  req: IncomingMessage,
+): Promise<JsonReply> {
   if (path.gr.resource === "pods") {
     throw statusErrors.methodNotAllowed(path.gr, "create (the test server's pods come from Jobs)");
   }
@@ -92,7 +105,11 @@ export function list(ctx: RouteContext, path: ApiPath, query: URLSearchParams): 
   };
 }
 
-export async function update(ctx: RouteContext, path: ApiPath, req: IncomingMessage): Promise<JsonReply> {
+export async function update(
+  ctx: RouteContext,
+  path: ApiPath,
+  req: IncomingMessage,
+): Promise<JsonReply> {
   const next = asObject(path, await readJson(req));
   const current = ctx.store.get(path.gr, path.namespace, path.name);
   const sentVersion = next.metadata.resourceVersion;
@@ -103,7 +120,14 @@ export async function update(ctx: RouteContext, path: ApiPath, req: IncomingMess
   if (path.gr.resource === "secrets") defaultSecret(next);
   const updated = ctx.store.update(path.gr, path.namespace, path.name, (o) => {
     for (const key of Object.keys(o)) if (key !== "metadata" && key !== "status") delete o[key];
-    Object.assign(o, { ...next, metadata: { ...o.metadata, labels: next.metadata.labels, annotations: next.metadata.annotations } });
+    Object.assign(o, {
+      ...next,
+      metadata: {
+        ...o.metadata,
+        labels: next.metadata.labels,
+        annotations: next.metadata.annotations,
+      },
+    });
   });
   return { status: 200, body: updated };
 }
@@ -144,7 +168,12 @@ export async function remove(
 }
 
 // §5: the container's output as text/plain, followed until it ends when `follow=true`.
-export function podLog(ctx: RouteContext, path: ApiPath, query: URLSearchParams, res: ServerResponse): void {
+export function podLog(
+  ctx: RouteContext,
+  path: ApiPath,
+  query: URLSearchParams,
+  res: ServerResponse,
+): void {
   const pod = ctx.store.get(path.gr, path.namespace, path.name);
   const containers = ((pod.spec as Json).containers as Json[]).map((c) => String(c.name));
   const container = query.get("container") ?? (containers.length === 1 ? containers[0] : undefined);
@@ -155,12 +184,15 @@ export function podLog(ctx: RouteContext, path: ApiPath, query: URLSearchParams,
         : `container ${container} is not valid for pod ${path.name}`,
     );
   }
-  const statuses = ((pod.status as Json | undefined)?.containerStatuses as Json[] | undefined) ?? [];
+  const statuses =
+    ((pod.status as Json | undefined)?.containerStatuses as Json[] | undefined) ?? [];
   const state = (statuses.find((s) => s.name === container)?.state ?? {}) as Json;
   const waiting = state.waiting as Json | undefined;
   if (state.running === undefined && state.terminated === undefined) {
     const reason = waiting === undefined ? "ContainerCreating" : String(waiting.reason);
-    throw statusErrors.badRequest(`container "${container}" in pod "${path.name}" is waiting to start: ${reason}`);
+    throw statusErrors.badRequest(
+      `container "${container}" in pod "${path.name}" is waiting to start: ${reason}`,
+    );
   }
   res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" });
   if (query.get("follow") !== "true") {

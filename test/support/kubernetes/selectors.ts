@@ -65,7 +65,9 @@ export function fieldMatcher(selector: string | null): (o: KubeObject) => boolea
     const [, field, op, value] = m as unknown as [string, string, string, string];
     const read = (o: KubeObject) =>
       field === "metadata.name" ? o.metadata.name : (o.metadata.namespace ?? "");
-    return op === "!=" ? (o: KubeObject) => read(o) !== value : (o: KubeObject) => read(o) === value;
+    return op === "!="
+      ? (o: KubeObject) => read(o) !== value
+      : (o: KubeObject) => read(o) === value;
   });
   return (o) => checks.every((c) => c(o));
 }

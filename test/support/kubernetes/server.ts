@@ -64,11 +64,14 @@ export interface KubernetesHandle {
 }
 
 export const DEFAULT_TOKEN = "test-admin-token";
-const EVICTION_MESSAGE = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki. ";
+const EVICTION_MESSAGE =
+  "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki. ";
 
 function verbOf(method: string, path: ApiPath, query: URLSearchParams): string | undefined {
   const watching = query.get("watch") === "1" || query.get("watch") === "true";
-  if (path.subresource === "log") return method === "GET" && path.gr.resource === "pods" ? "get" : undefined;
+  if (path.subresource === "log") {
+    return method === "GET" && path.gr.resource === "pods" ? "get" : undefined;
+  }
   if (path.subresource !== "") return undefined;
   if (method === "GET") return path.name === "" ? (watching ? "watch" : "list") : "get";
   if (method === "POST" && path.name === "") return "create";
@@ -77,7 +80,9 @@ function verbOf(method: string, path: ApiPath, query: URLSearchParams): string |
   return undefined;
 }
 
-export async function startKubernetesServer(options: KubernetesServerOptions = {}): Promise<KubernetesHandle> {
+export async function startKubernetesServer(
+  options: KubernetesServerOptions = {},
+): Promise<KubernetesHandle> {
   const dir = mkdtempSync(join(tmpdir(), "kube-api-"));
   const tokens = options.tokens ?? { [DEFAULT_TOKEN]: { user: "kubernetes-admin", allow: ["*"] } };
   const namespace = options.namespace ?? "default";
@@ -111,7 +116,13 @@ export async function startKubernetesServer(options: KubernetesServerOptions = {
       res.end("404 page not found\n");
       return;
     }
-    authorize(identity, { verb, gr: path.gr, subresource: path.subresource, namespace: path.namespace, name: path.name });
+    authorize(identity, {
+      verb,
+      gr: path.gr,
+      subresource: path.subresource,
+      namespace: path.namespace,
+      name: path.name,
+    });
     if (path.subresource === "log") return routes.podLog(ctx, path, url.searchParams, res);
     if (verb === "watch") return serveWatch(store, path, url.searchParams, res, watches);
     if (verb === "list") return sendJson(res, routes.list(ctx, path, url.searchParams));
@@ -136,7 +147,9 @@ export async function startKubernetesServer(options: KubernetesServerOptions = {
     });
   };
   const pki = options.insecure ? undefined : createTestPki(join(dir, "pki"));
-  const server = pki ? createHttpsServer({ cert: pki.serverCert, key: pki.serverKey }, listener) : createServer(listener);
+  const server = pki
+    ? createHttpsServer({ cert: pki.serverCert, key: pki.serverKey }, listener)
+    : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -147,7 +160,12 @@ export async function startKubernetesServer(options: KubernetesServerOptions = {
   let written = 0;
   const kubeconfigFor = (token: string) => {
     written += 1;
-    return writeKubeconfig(join(dir, `kubeconfig-${written}.yaml`), { server: url, caCert, token, namespace });
+    return writeKubeconfig(join(dir, `kubeconfig-${written}.yaml`), {
+      server: url,
+      caCert,
+      token,
+      namespace,
+    });
   };
   const kubeconfigPath = kubeconfigFor(Object.keys(tokens)[0] as string);
 
@@ -165,7 +183,9 @@ export async function startKubernetesServer(options: KubernetesServerOptions = {
           `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`,
       ),
     oomKill: (ns, pod) => {
-      if (!kubelet.kill(ns, pod, { kind: "oom" })) throw new Error(`oomKill: pod ${ns}/${pod} has no running process`);
+      if (!kubelet.kill(ns, pod, { kind: "oom" })) {
+        throw new Error(`oomKill: pod ${ns}/${pod} has no running process`);
+      }
     },
     evict: (ns, pod, message) => {
       if (!kubelet.kill(ns, pod, { kind: "evict", message: message ?? EVICTION_MESSAGE })) {

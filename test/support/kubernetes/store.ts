@@ -111,12 +111,20 @@ export class ObjectStore {
     this.rv += 1;
     // The DELETED event carries the last state with the deletion's version (§4.1).
     current.metadata.resourceVersion = String(this.rv);
-    this.publish({ rv: this.rv, type: "DELETED", resource: gr.resource, namespace, object: current });
+    this.publish({
+      rv: this.rv,
+      type: "DELETED",
+      resource: gr.resource,
+      namespace,
+      object: current,
+    });
     return clone(current);
   }
 
   timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
   }
 
   private write(type: EventType, resource: string, namespace: string, o: KubeObject): KubeObject {

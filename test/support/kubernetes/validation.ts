@@ -15,7 +15,9 @@ export function validateConfigMapUpdate(old: KubeObject, next: KubeObject): void
     field,
   });
   if (next.immutable !== true) causes.push(forbidden("immutable"));
-  if (JSON.stringify(old.data ?? {}) !== JSON.stringify(next.data ?? {})) causes.push(forbidden("data"));
+  if (JSON.stringify(old.data ?? {}) !== JSON.stringify(next.data ?? {})) {
+    causes.push(forbidden("data"));
+  }
   if (JSON.stringify(old.binaryData ?? {}) !== JSON.stringify(next.binaryData ?? {})) {
     causes.push(forbidden("binaryData"));
   }
@@ -31,13 +33,17 @@ export function validateJob(job: KubeObject): void {
   if (policy !== "Never" && policy !== "OnFailure") {
     causes.push({
       reason: "FieldValueNotSupported",
-      message: `Unsupported value: "${String(policy ?? "Always")}": supported values: "OnFailure", "Never"`,
+      message: `Unsupported value: "${typeof policy === "string" ? policy : "Always"}": supported values: "OnFailure", "Never"`,
       field: "spec.template.spec.restartPolicy",
     });
   }
   const containers = (podSpec.containers as Json[] | undefined) ?? [];
   if (containers.length === 0) {
-    causes.push({ reason: "FieldValueRequired", message: "Required value", field: "spec.template.spec.containers" });
+    causes.push({
+      reason: "FieldValueRequired",
+      message: "Required value",
+      field: "spec.template.spec.containers",
+    });
   }
   if (causes.length > 0) throw statusErrors.invalid("Job", "batch", job.metadata.name, causes);
 }
