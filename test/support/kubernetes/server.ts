@@ -58,6 +58,8 @@ export interface KubernetesHandle {
   compactHistory(): void;
   /** Send a BOOKMARK on every open watch that allowed them (§4.4). */
   sendBookmarks(): void;
+  /** End every open watch stream now, as the API server does when its timeout comes (§4.5). */
+  closeWatches(): void;
   /** The log text of a container so far. */
   logText(namespace: string, pod: string, container: string): string;
   close(): Promise<void>;
@@ -195,6 +197,9 @@ export async function startKubernetesServer(
     compactHistory: () => store.compact(),
     sendBookmarks: () => {
       for (const w of watches) w.bookmark();
+    },
+    closeWatches: () => {
+      for (const w of [...watches]) w.close();
     },
     logText: (ns, pod, container) => logs.text(ns, pod, container),
     close: async () => {
