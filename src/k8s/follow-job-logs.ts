@@ -34,8 +34,8 @@ function hasStarted(pod: V1Pod): boolean {
 }
 
 /**
- * Follows every pod of the Job once its container has started. Returns `stop()`; lines arrive
- * through `onLine`. Errors of individual log streams are reported through `onError` and do not
+ * Follows every pod of the Job once its container has started. Returns `stop()` (no new pods
+ * are followed, no more lines are delivered); lines arrive through `onLine`. Errors of individual log streams are reported through `onError` and do not
  * stop the others (the log is progress, not the result).
  */
 export async function followJobLogs(
@@ -49,18 +49,19 @@ export async function followJobLogs(
   const k8s = await loadClientNode();
   const log = new k8s.Log(kc);
   const followed = new Set<string>();
-  const controllers: AbortController[] = [];
   let stopped = false;
 
   const follow = (pod: V1Pod) => {
     const name = pod.metadata?.name;
     if (stopped || name === undefined || followed.has(name) || !hasStarted(pod)) return;
     followed.add(name);
-    const sink = lineSplitter((line) => onLine({ pod: name, line }));
-    log.log(namespace, name, container, sink, { follow: true }).then((c) => {
-      if (stopped) c.abort();
-      else controllers.push(c);
-    }, onError);
+    const sink = lineSplitter((line) => {
+      if (!stopped) onLine({ pod: name, line });
+    });
+    // The stream is never aborted: client-node's Log pipes the response into `sink` without an
+    // error listener, so an abort surfaces as an uncaught AbortError. A followed log ends by
+    // itself when its container ends (kubernetes-contract.md §5); after stop() it is drained.
+    log.log(namespace, name, container, sink, { follow: true }).then(() => undefined, onError);
   };
 
   const watch = new k8s.Watch(kc);
@@ -78,7 +79,6 @@ export async function followJobLogs(
     stop: () => {
       stopped = true;
       watching.abort();
-      for (const c of controllers) c.abort();
     },
   };
 }

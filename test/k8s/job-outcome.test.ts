@@ -21,6 +21,21 @@ function pod(name: string, created: string, status: V1Pod["status"]): V1Pod {
   return { metadata: { name, creationTimestamp: new Date(created) }, status };
 }
 
+const waitingPod = (image: string, reason: string, message: string) =>
+  pod("p1", "2026-01-01T00:00:00Z", {
+    phase: "Pending",
+    containerStatuses: [
+      {
+        name: "runner",
+        image,
+        imageID: "",
+        ready: false,
+        restartCount: 0,
+        state: { waiting: { reason, message } },
+      },
+    ],
+  });
+
 const failedPod = (name: string, created: string, terminated: object, extra: object = {}) =>
   pod(name, created, {
     phase: "Failed",
@@ -119,24 +134,11 @@ void describe("jobOutcome", () => {
   });
 
   void test("a pod that cannot pull its image is stuck, not failed (the Job would wait for ever)", () => {
-    const pending = pod("p1", "2026-01-01T00:00:00Z", {
-      phase: "Pending",
-      containerStatuses: [
-        {
-          name: "runner",
-          image: "node:22@sha256:00",
-          imageID: "",
-          ready: false,
-          restartCount: 0,
-          state: {
-            waiting: {
-              reason: "ImagePullBackOff",
-              message: 'Back-off pulling image "node:22@sha256:00"',
-            },
-          },
-        },
-      ],
-    });
+    const pending = waitingPod(
+      "node:22@sha256:00",
+      "ImagePullBackOff",
+      'Back-off pulling image "node:22@sha256:00"',
+    );
     assert.deepEqual(jobOutcome(job([]), [pending]), {
       state: "running",
       stuck: {
@@ -148,21 +150,11 @@ void describe("jobOutcome", () => {
   });
 
   void test("a missing Secret is a stuck container config", () => {
-    const pending = pod("p1", "2026-01-01T00:00:00Z", {
-      phase: "Pending",
-      containerStatuses: [
-        {
-          name: "runner",
-          image: "node:22",
-          imageID: "",
-          ready: false,
-          restartCount: 0,
-          state: {
-            waiting: { reason: "CreateContainerConfigError", message: 'secret "mlflow" not found' },
-          },
-        },
-      ],
-    });
+    const pending = waitingPod(
+      "node:22",
+      "CreateContainerConfigError",
+      'secret "mlflow" not found',
+    );
     const outcome = jobOutcome(job([]), [pending]);
     assert.deepEqual(outcome.state === "running" && outcome.stuck, {
       cause: "container-config",

@@ -2,7 +2,11 @@
 // from the server's kubeconfig, exactly as the provider will load it, plus small waits that
 // await watch events instead of sleeping.
 import type { KubeConfig, V1Job } from "@kubernetes/client-node";
-import type { KubernetesHandle } from "../../support/kubernetes";
+import {
+  startKubernetesServer,
+  type KubernetesHandle,
+  type KubernetesServerOptions,
+} from "../../support/kubernetes";
 
 export type K8s = typeof import("@kubernetes/client-node");
 
@@ -132,3 +136,25 @@ export async function podsOf(c: Clients, namespace: string, job: string) {
 }
 
 export type { KubernetesHandle };
+
+/** The Status body of a failed request (kubernetes-contract.md §1.3), as the server writes it. */
+export function failureStatus(code: number, reason: string, message: string, details: object) {
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    details,
+    code,
+  };
+}
+
+/** A test server and the official client on its kubeconfig. */
+export async function startWithClients(
+  options: KubernetesServerOptions,
+): Promise<{ server: KubernetesHandle; c: Clients }> {
+  const server = await startKubernetesServer(options);
+  return { server, c: await clientsFor(server.kubeconfigPath) };
+}

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startKubernetesServer, type KubernetesHandle } from "../../support/kubernetes";
-import { apiError, clientsFor, jobManifest, type Clients } from "./helpers";
+import { apiError, clientsFor, failureStatus, jobManifest, type Clients } from "./helpers";
 
 const NS = "ml";
 let server: KubernetesHandle;
@@ -29,16 +29,14 @@ void describe("Status error bodies", () => {
       admin.batch.readNamespacedJob({ name: "nope", namespace: NS }),
     );
     assert.equal(code, 404);
-    assert.deepEqual(body, {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message: 'jobs.batch "nope" not found',
-      reason: "NotFound",
-      details: { name: "nope", group: "batch", kind: "jobs" },
-      code: 404,
-    });
+    assert.deepEqual(
+      body,
+      failureStatus(404, "NotFound", 'jobs.batch "nope" not found', {
+        name: "nope",
+        group: "batch",
+        kind: "jobs",
+      }),
+    );
   });
 
   void test("§1.3 a core-group object has no group in the message or details", async () => {
@@ -46,16 +44,10 @@ void describe("Status error bodies", () => {
       admin.core.readNamespacedPod({ name: "p", namespace: NS }),
     );
     assert.equal(code, 404);
-    assert.deepEqual(body, {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message: 'pods "p" not found',
-      reason: "NotFound",
-      details: { name: "p", kind: "pods" },
-      code: 404,
-    });
+    assert.deepEqual(
+      body,
+      failureStatus(404, "NotFound", 'pods "p" not found', { name: "p", kind: "pods" }),
+    );
   });
 
   void test("§1.3 creating a taken name: 409 AlreadyExists", async () => {
@@ -65,33 +57,28 @@ void describe("Status error bodies", () => {
       admin.core.createNamespacedConfigMap({ namespace: NS, body: cm }),
     );
     assert.equal(code, 409);
-    assert.deepEqual(body, {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message: 'configmaps "taken" already exists',
-      reason: "AlreadyExists",
-      details: { name: "taken", kind: "configmaps" },
-      code: 409,
-    });
+    assert.deepEqual(
+      body,
+      failureStatus(409, "AlreadyExists", 'configmaps "taken" already exists', {
+        name: "taken",
+        kind: "configmaps",
+      }),
+    );
   });
 
   void test("§1.4 RBAC denial: 403 with the user, verb, resource, group and namespace", async () => {
     const job = jobManifest("denied", ["true"]);
     const created = await apiError(runner.batch.createNamespacedJob({ namespace: NS, body: job }));
     assert.equal(created.code, 403);
-    assert.deepEqual(created.body, {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message:
+    assert.deepEqual(
+      created.body,
+      failureStatus(
+        403,
+        "Forbidden",
         'jobs.batch is forbidden: User "system:serviceaccount:ml:runner" cannot create resource "jobs" in API group "batch" in the namespace "ml"',
-      reason: "Forbidden",
-      details: { group: "batch", kind: "jobs" },
-      code: 403,
-    });
+        { group: "batch", kind: "jobs" },
+      ),
+    );
     const read = await apiError(runner.core.readNamespacedSecret({ name: "creds", namespace: NS }));
     assert.equal(read.code, 403);
     assert.equal(
@@ -124,27 +111,25 @@ void describe("Status error bodies", () => {
       }),
     );
     assert.equal(code, 422);
-    assert.deepEqual(body, {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message:
+    assert.deepEqual(
+      body,
+      failureStatus(
+        422,
+        "Invalid",
         'ConfigMap "bundle-abc" is invalid: data: Forbidden: field is immutable when `immutable` is set',
-      reason: "Invalid",
-      details: {
-        name: "bundle-abc",
-        kind: "ConfigMap",
-        causes: [
-          {
-            reason: "FieldValueForbidden",
-            message: "Forbidden: field is immutable when `immutable` is set",
-            field: "data",
-          },
-        ],
-      },
-      code: 422,
-    });
+        {
+          name: "bundle-abc",
+          kind: "ConfigMap",
+          causes: [
+            {
+              reason: "FieldValueForbidden",
+              message: "Forbidden: field is immutable when `immutable` is set",
+              field: "data",
+            },
+          ],
+        },
+      ),
+    );
     const stored = await admin.core.readNamespacedConfigMap({ name: "bundle-abc", namespace: NS });
     assert.deepEqual(stored.data, { "main.js": "v1" });
   });

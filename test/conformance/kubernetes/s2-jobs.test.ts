@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { after, before, describe, test } from "node:test";
-import { startKubernetesServer, type KubernetesHandle } from "../../support/kubernetes";
+import type { KubernetesHandle } from "../../support/kubernetes";
 import {
-  clientsFor,
   jobManifest,
+  startWithClients,
   jobPath,
   podsOf,
   waitForJobEnd,
@@ -20,8 +20,7 @@ let server: KubernetesHandle;
 let c: Clients;
 
 before(async () => {
-  server = await startKubernetesServer({ namespace: NS, backoffBaseMs: 20 });
-  c = await clientsFor(server.kubeconfigPath);
+  ({ server, c } = await startWithClients({ namespace: NS, backoffBaseMs: 20 }));
 });
 after(() => server.close());
 

@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startKubernetesServer, type KubernetesHandle } from "../../support/kubernetes";
+import type { KubernetesHandle } from "../../support/kubernetes";
 import {
   apiError,
-  clientsFor,
   jobManifest,
   podsOf,
+  startWithClients,
   waitForJobEnd,
   watchUntil,
   type Clients,
@@ -26,13 +26,12 @@ let repository: string;
 
 before(async () => {
   repository = mkdtempSync(join(tmpdir(), "models-"));
-  server = await startKubernetesServer({
+  ({ server, c } = await startWithClients({
     namespace: NS,
     imagePullRetryMs: 50,
     volumes: { claims: { "model-repository": repository } },
-  });
+  }));
   server.failImagePull(BROKEN_IMAGE);
-  c = await clientsFor(server.kubeconfigPath);
 });
 after(async () => {
   await server.close();

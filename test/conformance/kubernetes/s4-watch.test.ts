@@ -2,8 +2,8 @@
 // as an ERROR event after compaction, bookmarks only when allowed, and the end at timeoutSeconds.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startKubernetesServer, type KubernetesHandle } from "../../support/kubernetes";
-import { clientsFor, watchUntil, type Clients } from "./helpers";
+import type { KubernetesHandle } from "../../support/kubernetes";
+import { startWithClients, watchUntil, type Clients } from "./helpers";
 
 const NS = "ml";
 const CM_PATH = `/api/v1/namespaces/${NS}/configmaps`;
@@ -11,8 +11,7 @@ let server: KubernetesHandle;
 let c: Clients;
 
 before(async () => {
-  server = await startKubernetesServer({ namespace: NS });
-  c = await clientsFor(server.kubeconfigPath);
+  ({ server, c } = await startWithClients({ namespace: NS }));
 });
 after(() => server.close());
 

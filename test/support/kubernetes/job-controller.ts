@@ -32,6 +32,8 @@ const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 export class JobController {
   private readonly timers = new Map<string, Set<NodeJS.Timeout>>();
   private kubelet!: Kubelet;
+  // After shutdown, exits of killed processes must not schedule retries or TTL deletions.
+  private stopped = false;
 
   constructor(
     private readonly store: ObjectStore,
@@ -179,6 +181,7 @@ export class JobController {
   }
 
   shutdown(): void {
+    this.stopped = true;
     for (const key of [...this.timers.keys()]) {
       const [namespace, name] = key.split("/") as [string, string];
       this.cancelTimers(namespace, name);
@@ -312,6 +315,7 @@ export class JobController {
   }
 
   private after(namespace: string, name: string, ms: number, run: () => void): void {
+    if (this.stopped) return;
     const key = `${namespace}/${name}`;
     const set = this.timers.get(key) ?? new Set<NodeJS.Timeout>();
     this.timers.set(key, set);
