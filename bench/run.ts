@@ -11,6 +11,7 @@
 //   - 1, 10, 50 models: deployment time per model does not grow (≤ 1.25 × the 1-model time);
 //   - rendering a stack's observability files < 200 ms warm.
 import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBench } from "../test/core/transaction/harness";
@@ -50,7 +51,9 @@ async function main(): Promise<void> {
   }
   // A quick run is for development: its figures do not replace the recorded ones.
   const missed = await report.write(
-    quick ? join(tmpdir(), "bench-RESULTS.quick.md") : join(__dirname, "RESULTS.md"),
+    quick
+      ? join(mkdtempSync(join(tmpdir(), "bench-quick-")), "RESULTS.md")
+      : join(__dirname, "RESULTS.md"),
   );
   if (missed > 0) {
     console.error(`${missed} target(s) missed`);

@@ -74,6 +74,36 @@ type MonitorLike = {
  */
 export type ComputedState = Record<string, Record<string, unknown>>;
 
+/** What each registration's mock saw, by `<type>::<name>`. */
+export type InputsByKey = Map<string, { inputs: Record<string, unknown>; custom: boolean }>;
+
+/**
+ * Mocks whose resources echo their inputs as state (plus `computedState` for the type) with id
+ * `<name>-id`, so names and metadata resolve like a real create; each registration's inputs are
+ * kept in `inputsByKey`.
+ */
+export function echoingMocks(
+  inputsByKey: InputsByKey,
+  computedState: ComputedState | undefined,
+): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      inputsByKey.set(`${args.type}::${args.name}`, {
+        inputs: args.inputs as Record<string, unknown>,
+        custom: args.custom ?? false,
+      });
+      const state = {
+        ...(args.inputs as Record<string, unknown>),
+        ...computedState?.[args.type],
+      };
+      return { id: `${args.name}-id`, state };
+    },
+    call(args) {
+      return args.inputs as Record<string, unknown>;
+    },
+  };
+}
+
 /**
  * Installs recording mocks. Must run before the program module is imported. `state` is what the
  * mock returns as outputs: the inputs (plus `computedState` for the type), and an id (so
@@ -87,25 +117,10 @@ export function installRecordingMocks(opts: {
   secretKeys?: string[];
   computedState?: ComputedState;
 }): RecordedResource[] {
-  const inputsByKey = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+  const inputsByKey: InputsByKey = new Map();
   const recorded: RecordedResource[] = [];
   void pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        inputsByKey.set(`${args.type}::${args.name}`, {
-          inputs: args.inputs as Record<string, unknown>,
-          custom: args.custom ?? false,
-        });
-        const state = {
-          ...(args.inputs as Record<string, unknown>),
-          ...opts.computedState?.[args.type],
-        };
-        return { id: `${args.name}-id`, state };
-      },
-      call(args) {
-        return args.inputs as Record<string, unknown>;
-      },
-    },
+    echoingMocks(inputsByKey, opts.computedState),
     opts.project,
     opts.stack,
     opts.preview ?? false,

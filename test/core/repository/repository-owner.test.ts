@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse, stringify } from "yaml";
-import { runModelCli } from "../../../src/cli/model";
+import { runCli } from "../../cli/cli-project";
 import { unloadModel } from "../../../src/core";
 import { irisModel } from "../../support/onnx/fixtures";
 import {
@@ -100,17 +100,7 @@ void describe("a model repository belongs to one stack", () => {
     await bench.close();
   });
 
-  const cli = async (argv: string[], cwd: string) => {
-    let stdout = "";
-    let stderr = "";
-    const code = await runModelCli(argv, {
-      env,
-      cwd,
-      stdout: { write: (t: string) => (stdout += t) },
-      stderr: { write: (t: string) => (stderr += t), isTTY: false },
-    });
-    return { code, stdout, stderr };
-  };
+  const cli = (argv: string[], cwd: string) => runCli(argv, env, cwd);
 
   void test("prod's first deploy records prod as the owner", async () => {
     const r = await cli(["deploy", "--stack", "prod"], prodProject);

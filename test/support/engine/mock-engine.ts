@@ -14,7 +14,12 @@ import * as engineProto from "@pulumi/pulumi/proto/engine_pb";
 import { ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resourceProto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import type { ComputedState, RecordedResource } from "../pulumi-mocks";
+import {
+  echoingMocks,
+  type ComputedState,
+  type InputsByKey,
+  type RecordedResource,
+} from "../pulumi-mocks";
 
 export interface EngineLogEntry {
   severity: "debug" | "info" | "warning" | "error";
@@ -44,23 +49,8 @@ export async function startMockEngine(opts: {
   stack: string;
   computedState?: ComputedState;
 }): Promise<MockEngine> {
-  const inputsByKey = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
-  const monitor = new MockMonitor({
-    newResource(args) {
-      inputsByKey.set(`${args.type}::${args.name}`, {
-        inputs: args.inputs as Record<string, unknown>,
-        custom: args.custom ?? false,
-      });
-      const state = {
-        ...(args.inputs as Record<string, unknown>),
-        ...opts.computedState?.[args.type],
-      };
-      return { id: `${args.name}-id`, state };
-    },
-    call(args) {
-      return args.inputs as Record<string, unknown>;
-    },
-  });
+  const inputsByKey: InputsByKey = new Map();
+  const monitor = new MockMonitor(echoingMocks(inputsByKey, opts.computedState));
   // MockMonitor builds URNs from this process's runtime settings; this process is not the program,
   // so build them from the run's own project and stack (mocks.ts `newUrn`, same shape).
   (monitor as unknown as { newUrn: (p: string, t: string, n: string) => string }).newUrn = (
