@@ -14,29 +14,32 @@ import { PROJECT_DIR, runStack } from "../test/program/harness/run-stack";
 import { stackFileValuesWithMlflow } from "../test/program/harness/seeded-stack";
 import { testSecrets } from "../test/program/harness/test-secrets";
 
+export type Loader = "engine" | "tsx" | "typecheck";
+
+export const LOADER_LABELS: Record<Loader, string> = {
+  engine: "ts-node as run.js registers it (the engine's loader)",
+  tsx: "tsx (nodeargs --import tsx)",
+  typecheck: "ts-node type-checking",
+};
+
 export interface LoaderFigures {
   loader: string;
   ms: number[];
 }
 
-const LOADERS: {
-  loader: string;
-  override?: Parameters<typeof runStack>[0]["launchOverride"];
-  env?: Record<string, string>;
-}[] = [
-  { loader: "ts-node as run.js registers it (the engine's loader)" },
-  {
-    loader: "tsx (nodeargs --import tsx)",
-    override: { nodeArgs: ["--import", "tsx"], runtimeEnv: {} },
-  },
-  {
-    loader: "ts-node type-checking",
-    // run.js reads the tsconfig named by PULUMI_NODEJS_TSCONFIG_PATH (the `tsconfig` runtime
-    // option): the project's compiler options, without its "ts-node" section. (run.js reads
-    // `compilerOptions` of that one file and does not follow `extends`, so they are copied.)
-    env: { PULUMI_NODEJS_TSCONFIG_PATH: typeCheckingTsconfig() },
-  },
-];
+/** How a loader other than Pulumi.yaml's is given to the runner. */
+function launchOf(loader: Loader): Pick<Parameters<typeof runStack>[0], "launchOverride" | "env"> {
+  if (loader === "tsx") {
+    return { launchOverride: { nodeArgs: ["--import", "tsx"], runtimeEnv: {} } };
+  }
+  // run.js reads the tsconfig named by PULUMI_NODEJS_TSCONFIG_PATH (the `tsconfig` runtime
+  // option): the project's compiler options, without its "ts-node" section. (run.js reads
+  // `compilerOptions` of that one file and does not follow `extends`, so they are copied.)
+  if (loader === "typecheck") {
+    return { env: { PULUMI_NODEJS_TSCONFIG_PATH: typeCheckingTsconfig() } };
+  }
+  return {};
+}
 
 function typeCheckingTsconfig(): string {
   const dir = mkdtempSync(join(tmpdir(), "tsconfig-typecheck-"));
@@ -48,29 +51,50 @@ function typeCheckingTsconfig(): string {
   return file;
 }
 
+/**
+ * Milliseconds of one `pulumi preview` program run of `stack` (spawn to exit) with `loader`,
+ * its first model repeated `models` times, against the seeded MLflow at `mlflowUrl`.
+ */
+export async function evaluateProgram(
+  mlflowUrl: string,
+  loader: Loader,
+  options: { stack?: string; models?: number } = {},
+): Promise<number> {
+  const stack = options.stack ?? "dev";
+  const values = stackFileValuesWithMlflow(stack, mlflowUrl);
+  if (options.models !== undefined) {
+    const [model] = values.models as Record<string, unknown>[];
+    values.models = Array.from({ length: options.models }, (_, i) => ({
+      ...model,
+      name: `iris-${i}`,
+    }));
+  }
+  const start = process.hrtime.bigint();
+  const run = await runStack({
+    stack,
+    values,
+    secrets: testSecrets(stack),
+    preview: true,
+    ...launchOf(loader),
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (!run.ok) throw new Error(`${LOADER_LABELS[loader]}: ${run.error}`);
+  return ms;
+}
+
 export async function measureProgramEvaluation(
   stack: string,
   rounds: number,
 ): Promise<LoaderFigures[]> {
   const mlflow = await startSeededMlflow();
   try {
-    const figures = LOADERS.map((l) => ({ loader: l.loader, ms: [] as number[] }));
+    const loaders: Loader[] = ["engine", "tsx", "typecheck"];
+    const figures = loaders.map((l) => ({ loader: LOADER_LABELS[l], ms: [] as number[] }));
     for (let round = 0; round < rounds; round++) {
-      for (const [i, l] of LOADERS.entries()) {
+      for (const [i, loader] of loaders.entries()) {
         // Type-checking takes many seconds: one round shows the cost.
-        if (i === 2 && round > 0) continue;
-        const start = process.hrtime.bigint();
-        const run = await runStack({
-          stack,
-          values: stackFileValuesWithMlflow(stack, mlflow.url),
-          secrets: testSecrets(stack),
-          preview: true,
-          ...(l.override !== undefined ? { launchOverride: l.override } : {}),
-          ...(l.env !== undefined ? { env: l.env } : {}),
-        });
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        if (!run.ok) throw new Error(`${l.loader}: ${run.error}`);
-        figures[i]!.ms.push(ms);
+        if (loader === "typecheck" && round > 0) continue;
+        figures[i]!.ms.push(await evaluateProgram(mlflow.url, loader, { stack }));
       }
     }
     return figures;

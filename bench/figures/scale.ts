@@ -5,9 +5,7 @@
 import { PARALLEL_DEPLOYMENTS } from "../../src/core";
 import { irisModel } from "../../test/support/onnx/fixtures";
 import { irisRequest, publish, type Bench } from "../../test/core/transaction/harness";
-import { runStack } from "../../test/program/harness/run-stack";
-import { stackFileValuesWithMlflow } from "../../test/program/harness/seeded-stack";
-import { testSecrets } from "../../test/program/harness/test-secrets";
+import { evaluateProgram, type Loader } from "../program-evaluation";
 import { startSeededMlflow } from "../../test/provider/seeded-mlflow";
 import type { Report } from "../lib/report";
 import { interleaved, spread } from "../lib/rounds";
@@ -83,26 +81,8 @@ export async function benchScaleEvaluation(
   try {
     // "engine": the program run as `pulumi preview` runs it (test/support/engine: run.js's
     // ts-node, transpiling with swc per tsconfig.json); "tsx": the same runner with tsx instead.
-    const evaluate = async (n: number, loader: "engine" | "tsx") => {
-      const values = stackFileValuesWithMlflow("dev", mlflow.url);
-      const [model] = values.models as Record<string, unknown>[];
-      values.models = Array.from({ length: n }, (_, i) => ({ ...model, name: `iris-${i}` }));
-      const started = process.hrtime.bigint();
-      const result = await runStack({
-        stack: "dev",
-        values,
-        secrets: testSecrets("dev"),
-        preview: true,
-        ...(loader === "tsx"
-          ? { launchOverride: { nodeArgs: ["--import", "tsx"], runtimeEnv: {} } }
-          : {}),
-      });
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (!result.ok) {
-        throw new Error(`program evaluation with ${n} models failed: ${result.error}`);
-      }
-      return ms;
-    };
+    const evaluate = (n: number, loader: Loader) =>
+      evaluateProgram(mlflow.url, loader, { models: n });
     const values = await interleaved(
       rounds,
       counts.map((n) => ({ name: String(n), run: () => evaluate(n, "engine") })),
