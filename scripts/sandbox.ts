@@ -40,6 +40,7 @@ import {
 } from "../test/support/provider-host";
 import { startTritonServer, type TritonHandle } from "../test/support/triton";
 import { findProjectRoot } from "../test/support/engine/pulumi-project";
+import { MODEL_DEPLOYMENT_TYPE } from "../test/provider/capture-provider";
 
 /** The project the sandbox plays: the nearest Pulumi.yaml above this script, as the CLI finds it. */
 const PROJECT_DIR = findProjectRoot(resolve(__dirname));
@@ -69,7 +70,7 @@ function sandboxStack(argv: readonly string[]): string {
   return withAlias;
 }
 const STACK = sandboxStack(process.argv.slice(2));
-const TYPE = "pulumi-nodejs:dynamic/triton-serving:ModelDeployment";
+const TYPE = MODEL_DEPLOYMENT_TYPE;
 const API_KEY = "sandbox-admin-key";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import { runStack } from "../program/harness/run-stack";
+import { MODEL_DEPLOYMENT_TYPE } from "../provider/capture-provider";
 import { stackFileValuesWithMlflow } from "../program/harness/seeded-stack";
 import { testSecrets } from "../program/harness/test-secrets";
 import { startSeededMlflow, type SeededMlflow } from "../provider/seeded-mlflow";
@@ -20,7 +21,6 @@ import {
   type ReviewedVersions,
 } from "../../src/provider/reviewed-versions";
 
-const MODEL_DEPLOYMENT = "pulumi-nodejs:dynamic/triton-serving:ModelDeployment";
 const ALIAS_LOOKUP =
   /^\/api\/2\.0\/mlflow\/registered-models\/alias\?name=iris-classifier&alias=A$/;
 
@@ -54,7 +54,7 @@ async function runDev(preview: boolean, env: Record<string, string>): Promise<Ru
 }
 
 const deploymentVersion = (run: Run) =>
-  run.resources.find((r) => r.type === MODEL_DEPLOYMENT)?.inputs.version;
+  run.resources.find((r) => r.type === MODEL_DEPLOYMENT_TYPE)?.inputs.version;
 
 void describe("the alias moves between the PR preview and up", () => {
   let recorded: string;

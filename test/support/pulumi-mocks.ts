@@ -2,9 +2,9 @@
 // URN, parent, dependencies, `protect` and inputs (secrets still wrapped, so tests can check that
 // a secret only ever travels as a secret). pulumi-notes.md §2.
 //
-// Whole program runs do not use these in-process mocks: they run as the engine runs them
-// (test/support/engine). These serve tests that register a few resources in-process.
-import * as pulumi from "@pulumi/pulumi";
+// Program runs happen as the engine runs them (test/support/engine); this module holds what
+// they record and the mocks Pulumi's MockMonitor answers registrations with.
+import type * as pulumi from "@pulumi/pulumi";
 
 /** The wrapper a secret value travels in through the mock monitor (rpc.ts `specialSecretSig`). */
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -53,21 +53,6 @@ export function unwrapSecrets(
   return v;
 }
 
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getDependenciesList(): string[];
-  getProtect(): boolean | undefined;
-  getCustom(): boolean;
-}
-type MonitorLike = {
-  registerResource(
-    req: RegisterRequest,
-    cb: (err: unknown, res?: { getUrn(): string }) => void,
-  ): unknown;
-};
-
 /**
  * State a provider computes, by resource type: the mock adds it to the echoed inputs of every
  * resource of that type, so outputs that only a real create would fill in resolve to known values.
@@ -102,56 +87,4 @@ export function echoingMocks(
       return args.inputs as Record<string, unknown>;
     },
   };
-}
-
-/**
- * Installs recording mocks. Must run before the program module is imported. `state` is what the
- * mock returns as outputs: the inputs (plus `computedState` for the type), and an id (so
- * names/metadata resolve like a real create).
- */
-export function installRecordingMocks(opts: {
-  project: string;
-  stack: string;
-  preview?: boolean;
-  config?: Record<string, string>;
-  secretKeys?: string[];
-  computedState?: ComputedState;
-}): RecordedResource[] {
-  const inputsByKey: InputsByKey = new Map();
-  const recorded: RecordedResource[] = [];
-  void pulumi.runtime.setMocks(
-    echoingMocks(inputsByKey, opts.computedState),
-    opts.project,
-    opts.stack,
-    opts.preview ?? false,
-  );
-  if (opts.config !== undefined) pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
-
-  // The mocks API hides parent, dependencies and protect; the engine sees them, so do we.
-  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) =>
-    original(req, (err, res) => {
-      if (!err && res) {
-        const key = `${req.getType()}::${req.getName()}`;
-        const seen = inputsByKey.get(key);
-        recorded.push({
-          type: req.getType(),
-          name: req.getName(),
-          urn: res.getUrn(),
-          parent: req.getParent(),
-          dependencies: [...req.getDependenciesList()].sort(),
-          protect: req.getProtect() ?? false,
-          custom: seen?.custom ?? req.getCustom(),
-          inputs: seen?.inputs ?? {},
-        });
-      }
-      cb(err, res);
-    });
-  return recorded;
-}
-
-/** The value of an Output (under mocks every Output resolves). */
-export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise<T>((resolve) => o.apply((v) => resolve(v)));
 }

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { readStackFile } from "../../../src/config/stack-file";
 import type { ComputedState } from "../../support/pulumi-mocks";
-import { findProjectRoot } from "../../support/engine/pulumi-project";
+import { engineLaunch, findProjectRoot } from "../../support/engine/pulumi-project";
 import {
   runPulumiProgram,
   type ProgramResult,
@@ -14,7 +14,8 @@ import {
 
 /** The project this test tree belongs to: the nearest Pulumi.yaml above it, as the CLI finds it. */
 export const PROJECT_DIR = findProjectRoot(resolve(__dirname));
-export const PROJECT = "triton-serving";
+/** The config namespace: Pulumi.yaml's `name`, as the CLI takes it. */
+const PROJECT = engineLaunch(PROJECT_DIR).projectName;
 
 export type { ProgramResult };
 
